@@ -43,8 +43,10 @@ class OptionCursor {
     const uint8_t kind = rest_[0];
     if (kind == syntax_.end_kind || kind == syntax_.pad_kind) {
       done_ = kind == syntax_.end_kind;
+      // An empty span that still points into the area, just past the kind byte.
+      RawOption opt{kind, rest_.subspan(1, 0)};
       rest_ = rest_.subspan(1);
-      return std::optional<RawOption>(RawOption{kind, {}});
+      return std::optional<RawOption>(opt);
     }
     if (rest_.size() < 2) return Err(ParseError::BadOption);
     const size_t len = rest_[1];
