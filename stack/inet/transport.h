@@ -25,6 +25,9 @@ struct IpMeta {
   uint8_t tos = 0;  // DSCP + ECN bits
   bool dont_fragment = false;
   uint32_t ifindex = 0;  // arrival interface (inbound)
+  // Inbound: length of the stripped IPv4 header, which still sits in the head
+  // segment's headroom (lets a transport quote it in an ICMP error). 0 outbound.
+  uint8_t header_len = 0;
 };
 
 enum class IpSendError : uint8_t {
