@@ -334,6 +334,17 @@ def checksum_seeds(rng):
     return out
 
 
+# Inputs that once broke an invariant, kept as seeds so the regression tests replay them.
+REGRESSIONS = {
+    "frame_fuzzer": {
+        # First fragment whose UDP length exceeds the fragment: the malformed UDP layer
+        # must stay last (a Padding layer used to follow it).
+        "regress_first_fragment_padding": bytes.fromhex(
+            "66778899aabb001122334455080045000034004d20004011466ad60a0000010a000002000900090048a725152e1f073353003c4c4dd36a6635d1f9769fafbaa95f69ef"),
+    },
+}
+
+
 def all_seeds():
     rng = random.Random(20240611)
     fr = frames(rng)
@@ -351,7 +362,7 @@ def all_seeds():
         "udp_fuzzer": udp_seeds(rng),
         "tcp_fuzzer": tcp_seeds(rng),
         "dhcp_fuzzer": dhcp_seeds(),
-        "frame_fuzzer": fr,
+        "frame_fuzzer": dict(fr, **REGRESSIONS["frame_fuzzer"]),
         "checksum_fuzzer": checksum_seeds(rng),
     }
 

@@ -63,33 +63,33 @@ bool operator==(const Ipv4Header& a, const Ipv4Header& b) {
          std::ranges::equal(a.options, b.options);
 }
 
-Result<bool, ParseError> validate_checksums(const Ipv4View& ip) {
+Status<ParseError> validate_checksums(const Ipv4View& ip) {
   if (!ip.checksum_valid()) return Err(ParseError::BadChecksum);
   // A fragment carries only part of the transport segment: its checksum can only be
   // checked after reassembly.
-  if (ip.is_fragment()) return true;
+  if (ip.is_fragment()) return Ok{};
   const auto payload = ip.payload();
   switch (ip.protocol()) {
     case IpProtocol::Tcp: {
       auto tcp = TcpView::parse(payload);
       if (!tcp) return Err(tcp.error());
       if (!tcp->checksum_valid(ip.src(), ip.dst())) return Err(ParseError::BadChecksum);
-      return true;
+      return Ok{};
     }
     case IpProtocol::Udp: {
       auto udp = UdpView::parse(payload);
       if (!udp) return Err(udp.error());
       if (!udp->checksum_valid(ip.src(), ip.dst())) return Err(ParseError::BadChecksum);
-      return true;
+      return Ok{};
     }
     case IpProtocol::Icmp: {
       auto icmp = Icmpv4View::parse(payload);
       if (!icmp) return Err(icmp.error());
       if (!icmp->checksum_valid()) return Err(ParseError::BadChecksum);
-      return true;
+      return Ok{};
     }
     default:
-      return true;
+      return Ok{};
   }
 }
 

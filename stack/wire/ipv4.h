@@ -152,6 +152,6 @@ struct Ipv4Header {
 // Verifies the IPv4 header checksum, and the transport checksum (TCP, UDP, ICMP) of
 // an unfragmented datagram; BadChecksum on mismatch. Structural errors of the inner
 // header are returned as they are.
-Result<bool, ParseError> validate_checksums(const Ipv4View& ip);
+Status<ParseError> validate_checksums(const Ipv4View& ip);
 
 }  // namespace vnetref::wire

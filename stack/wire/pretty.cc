@@ -242,7 +242,8 @@ class Dissector {
         default: raw(payload); break;
       }
     }
-    raw(data.subspan(ip->bytes().size()), "Padding");  // Ethernet minimum-size fill
+    // Ethernet minimum-size fill; a malformed transport layer stays the last layer.
+    if (layers_.back().error.empty()) raw(data.subspan(ip->bytes().size()), "Padding");
   }
 
   static std::string icmp_text(const Icmpv4View& m) {
