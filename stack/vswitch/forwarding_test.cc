@@ -194,7 +194,7 @@ TEST_F(Vss, CapturePointsWriteAPcapngFile) {
 TEST_F(Vss, ManyPacketsInOneBatchAllArrive) {
   core::PacketBatch b;
   for (int i = 0; i < 256; ++i) (void)b.push(rig.pool.alloc_copy(frame(mac(static_cast<uint8_t>(2 + i % 2)), mac(1))));
-  sw.transmit(vp[0], b);
+  (void)sw.transmit(vp[0], b);
   rig.runner.run_until_idle();
   EXPECT_EQ(vm[1].count(), 128u);
   EXPECT_EQ(vm[2].count(), 128u);

@@ -66,6 +66,15 @@ core::Status<PhysDropReason> PhysicalSwitch::set_link(uint32_t port, bool up) {
   return core::Ok{};
 }
 
+core::Status<PhysDropReason> PhysicalSwitch::reconfigure(uint32_t port, PhysPortConfig cfg) {
+  if (port < 1 || port > ports_.size()) return core::Err(PhysDropReason::kPortDown);
+  Port& p = *ports_[port - 1];
+  cfg.link_up = p.cfg.link_up;
+  p.cfg = std::move(cfg);
+  table_.remove_port(port);
+  return core::Ok{};
+}
+
 bool PhysicalSwitch::link_up(uint32_t port) const {
   return port >= 1 && port <= ports_.size() && ports_[port - 1]->cfg.link_up;
 }

@@ -75,6 +75,9 @@ class PhysicalSwitch {
   // Link state of the cable: both ends see it (the listener tells the device side).
   core::Status<PhysDropReason> set_link(uint32_t port, bool up);
   bool link_up(uint32_t port) const;
+  // Changes a port's VLAN configuration (not its link state): models an upstream
+  // misconfiguration that only beacon probing can detect.
+  core::Status<PhysDropReason> reconfigure(uint32_t port, PhysPortConfig cfg);
   void set_link_listener(LinkListener l) { link_listener_ = std::move(l); }
 
   // A device sends frames into the bridge (queued; processed by poller()).

@@ -18,8 +18,12 @@ void Shaper::configure(const ShapingPolicy& p, core::Instant now) {
   policy_ = p;
   if (policy_.average_bps == 0) policy_.average_bps = 1;
   if (policy_.peak_bps < policy_.average_bps) policy_.peak_bps = policy_.average_bps;
-  avg_depth_ = static_cast<i128>(std::max<uint64_t>(policy_.burst_bytes, 1)) * 8 * kScale;
-  peak_depth_ = static_cast<i128>(kPeakDepthBytes) * 8 * kScale;
+  // Releases happen on timer ticks (1 ms): a bucket shallower than one tick's worth
+  // of tokens would throw tokens away between ticks and undershoot its rate.
+  const uint64_t avg_tick = policy_.average_bps / 8 / 1000;
+  const uint64_t peak_tick = policy_.peak_bps / 8 / 1000;
+  avg_depth_ = static_cast<i128>(std::max<uint64_t>({policy_.burst_bytes, avg_tick, 1})) * 8 * kScale;
+  peak_depth_ = static_cast<i128>(std::max<uint64_t>(kPeakDepthBytes, peak_tick)) * 8 * kScale;
   avg_tokens_ = avg_depth_;  // a new policy starts with its burst earned
   peak_tokens_ = peak_depth_;
   last_ = now;

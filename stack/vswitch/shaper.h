@@ -4,8 +4,9 @@
 //   average bucket: depth = burst size, refilled at the average bandwidth. While
 //                   traffic stays under the average it earns up to `burst` bytes
 //                   that may later be sent faster than the average.
-//   peak bucket:    depth = one maximum frame, refilled at the peak bandwidth, so
-//                   even a burst never leaves faster than the peak.
+//   peak bucket:    depth = one maximum frame or one 1 ms timer tick at the peak,
+//                   whichever is larger, refilled at the peak bandwidth, so even a
+//                   burst never leaves faster than the peak.
 // A bucket may go negative by one frame (a frame passes when the bucket is
 // positive), which keeps long-run rates exact for any frame size. Frames that
 // cannot pass wait in a bounded FIFO; the owner arms a timer for `next_release()`.

@@ -578,7 +578,7 @@ void VirtualSwitch::recompute_teams(bool notify) {
   // Remember each port's current home to detect failovers.
   std::vector<std::pair<Port*, Port*>> before;
   if (notify)
-    for (Port* p : endpoints_) before.emplace_back(p, p->home_gen != ~0u ? p->home : nullptr);
+    for (Port* p : endpoints_) before.emplace_back(p, home_uplink(*p));
 
   for (size_t i = 0; i < groups_.size(); ++i) {
     TeamState& t = *teams_[i];
