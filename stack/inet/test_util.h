@@ -95,8 +95,9 @@ class TwoNodes : public ::testing::Test {
 
   core::VirtualClock clock;
   core::TimerWheel wheel{clock};
-  std::unique_ptr<link::ImpairedLink> link_;
   std::unique_ptr<Node> a, b;
+  // After the nodes: frames in flight belong to their pools, so the link goes first.
+  std::unique_ptr<link::ImpairedLink> link_;
 };
 
 }  // namespace vnetref::inet::testing
