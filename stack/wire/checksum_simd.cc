@@ -10,9 +10,14 @@
 namespace vnetref::wire::detail {
 namespace {
 
-// How many 128-byte blocks the 32-bit lanes can absorb: each accumulator lane gets two
-// additions of at most 0xFFFF per block, so 16384 blocks add at most 2^31 - 2^15.
+// How many 64-byte SSE2 blocks the 32-bit lanes can absorb: each accumulator lane gets
+// two additions of at most 0xFFFF per block, so 16384 blocks add less than 2^31.
 constexpr size_t kMaxBlocksPerFlush = 16384;
+
+// AVX2 rounds of 128-byte blocks: the four accumulators are added together in 32-bit
+// lanes before the horizontal sum, plus up to three tail vectors: 8 * 0xFFFF per block
+// and 6 * 0xFFFF for the tail must stay below 2^32 (8000 blocks: ~0.98 * 2^32).
+constexpr size_t kAvx2MaxBlocks = 8000;
 
 __attribute__((target("avx2"))) uint64_t hsum_epi32_avx2(__m256i v) {
   // Widen the eight 32-bit lanes to 64 bits before adding so nothing can overflow.
@@ -34,13 +39,16 @@ uint64_t hsum_epi32_sse2(__m128i v) {
 __attribute__((target("avx2"))) uint64_t sum_avx2(const uint8_t* p, size_t n) {
   // Each 16-bit word is widened into a 32-bit lane: the low word of every 32-bit lane
   // by masking, the high word by shifting. Four independent accumulators keep the
-  // adds off one dependency chain; the horizontal sum happens once per flush.
+  // adds off one dependency chain; they are combined (still in 32-bit lanes, which
+  // kAvx2MaxBlocks keeps from overflowing) and summed horizontally once per round.
+  // Below two blocks the setup and horizontal sum cost more than the scalar loop.
+  if (n < 256) return sum_scalar64(p, n);
   const __m256i low_mask = _mm256_set1_epi32(0xffff);
   uint64_t total = 0;
-  while (n >= 128) {
+  do {
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
     size_t blocks = n / 128;
-    if (blocks > kMaxBlocksPerFlush) blocks = kMaxBlocksPerFlush;
+    if (blocks > kAvx2MaxBlocks) blocks = kAvx2MaxBlocks;
     n -= blocks * 128;
     for (; blocks > 0; --blocks, p += 128) {
       const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -56,20 +64,19 @@ __attribute__((target("avx2"))) uint64_t sum_avx2(const uint8_t* p, size_t n) {
       a2 = _mm256_add_epi32(a2, _mm256_and_si256(v3, low_mask));
       a3 = _mm256_add_epi32(a3, _mm256_srli_epi32(v3, 16));
     }
-    total += hsum_epi32_avx2(a0) + hsum_epi32_avx2(a1) + hsum_epi32_avx2(a2) + hsum_epi32_avx2(a3);
-  }
-  if (n >= 32) {
-    // At most three 32-byte vectors remain: lanes cannot overflow.
-    __m256i a = _mm256_setzero_si256();
-    while (n >= 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      a = _mm256_add_epi32(a, _mm256_and_si256(v, low_mask));
-      a = _mm256_add_epi32(a, _mm256_srli_epi32(v, 16));
-      p += 32;
-      n -= 32;
+    __m256i s = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
+    if (n < 128) {
+      // Last round: the (at most three) remaining whole vectors go in as well.
+      while (n >= 32) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        s = _mm256_add_epi32(s, _mm256_and_si256(v, low_mask));
+        s = _mm256_add_epi32(s, _mm256_srli_epi32(v, 16));
+        p += 32;
+        n -= 32;
+      }
     }
-    total += hsum_epi32_avx2(a);
-  }
+    total += hsum_epi32_avx2(s);
+  } while (n >= 128);
   return total + sum_scalar64(p, n);
 }
 

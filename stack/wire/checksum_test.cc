@@ -81,15 +81,19 @@ TEST_P(ChecksumExhaustive, AllLengthsAllAlignments) {
 INSTANTIATE_TEST_SUITE_P(RandomAndAllOnes, ChecksumExhaustive, ::testing::Values(0, 1));
 
 TEST(Checksum, LargeBuffersCrossAccumulatorFlush) {
-  // Larger than one flush of the SIMD kernels (16384 * 128 bytes), all-ones data.
-  std::vector<uint8_t> buf(16384 * 128 * 2 + 77, 0xff);
-  const uint16_t want = textbook_sum(buf);
-  for (ChecksumImpl impl : kAllImpls) {
-    if (checksum_impl_supported(impl)) {
-      EXPECT_EQ(ones_sum_with(impl, buf), want) << to_string(impl);
+  // Several accumulator rounds of the SIMD kernels (AVX2: 8000 * 128 bytes, SSE2:
+  // 16384 * 64 bytes), all-ones data so every lane is as full as it can get; the
+  // second size ends a full AVX2 round with the largest possible vector tail.
+  for (size_t len : {size_t{16384} * 128 * 2 + 77, size_t{8000} * 128 * 2 + 127}) {
+    std::vector<uint8_t> buf(len, 0xff);
+    const uint16_t want = textbook_sum(buf);
+    for (ChecksumImpl impl : kAllImpls) {
+      if (checksum_impl_supported(impl)) {
+        EXPECT_EQ(ones_sum_with(impl, buf), want) << to_string(impl) << " len " << len;
+      }
     }
+    EXPECT_EQ(ones_sum(buf), want);
   }
-  EXPECT_EQ(ones_sum(buf), want);
 }
 
 TEST(Checksum, DispatchPicksSupportedImpl) {

@@ -14,12 +14,6 @@ int hex_value(char c) {
 
 }  // namespace
 
-MacAddress MacAddress::from_bytes(std::span<const uint8_t> b) {
-  std::array<uint8_t, kSize> a{};
-  for (size_t i = 0; i < kSize; ++i) a[i] = b[i];
-  return MacAddress(a);
-}
-
 std::optional<MacAddress> MacAddress::parse(std::string_view text) {
   // Exactly six two-digit groups separated by one consistent separator.
   if (text.size() != 17) return std::nullopt;
@@ -35,10 +29,6 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
     a[i] = static_cast<uint8_t>(hi * 16 + lo);
   }
   return MacAddress(a);
-}
-
-void MacAddress::write_to(std::span<uint8_t> out) const {
-  for (size_t i = 0; i < kSize; ++i) out[i] = b_[i];
 }
 
 std::string MacAddress::to_string() const {
