@@ -121,6 +121,8 @@ typedef struct vnr_host_api {
   int (*service_up)(void* ctx, const char* service);
   /* Diagnostic log line (bounded by the host). level: 0 debug, 1 info, 2 warn, 3 error. */
   void (*log)(void* ctx, int level, const char* line);
+  /* Asks for a `timer` call at or after when_ns (e.g. state created during process). */
+  void (*request_timer)(void* ctx, uint64_t when_ns);
 } vnr_host_api;
 
 typedef struct vnr_param {
