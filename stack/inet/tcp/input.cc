@@ -284,6 +284,7 @@ void TcpStackImpl::listen_input(Tcb& l, const SegInfo& seg, core::PacketPtr pkt)
   Tcb& t = *c;
   t.irs = seg.seq;
   t.rcv_nxt = seg.seq + 1;
+  t.rcv_adv = t.rcv_nxt;
   t.iss = SeqNum(make_iss(seg.tuple));
   t.snd_una = t.snd_nxt = t.snd_max = t.iss;
   t.high_rxt = t.recover = t.iss;
@@ -304,6 +305,7 @@ void TcpStackImpl::listen_input(Tcb& l, const SegInfo& seg, core::PacketPtr pkt)
 
 void TcpStackImpl::established(Tcb& t) {
   t.syn_acked = true;
+  t.ecn_recover = t.snd_una;
   set_state(t, t.fin_queued ? TcpState::kFinWait1 : TcpState::kEstablished);
   ++stats_.connects;
   if (t.ecn_ok) ++stats_.ecn_shs;
@@ -746,7 +748,11 @@ void TcpStackImpl::tcb_input(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
   }
   const Instant now = clock_.now();
   t.last_rcv = now;
-  t.keep_probes = 0;
+  if (t.keep_probes > 0) {
+    // The peer answered: the next probe comes a full keepidle later, not keepintvl.
+    t.keep_probes = 0;
+    arm_keepalive(t);
+  }
   if (t.ecn_ok && (seg.tos & 0x3) == 0x3) {
     ++stats_.ecn_ce;
     t.ece_pending = true;  // echo ECE until the peer's CWR (RFC 3168 6.1.3)
