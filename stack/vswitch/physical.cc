@@ -32,7 +32,9 @@ struct PhysicalSwitch::Port {
 
 PhysicalSwitch::PhysicalSwitch(std::string name, core::BufferPool& pool, const core::Clock& clock, uint32_t max_macs,
                                core::Duration aging, uint32_t queue)
-    : name_(std::move(name)), pool_(pool), clock_(clock), aging_(aging), queue_(queue), table_(max_macs) {}
+    : name_(std::move(name)), pool_(pool), clock_(clock), aging_(aging), queue_(queue), table_(max_macs) {
+  for (uint16_t v = 0; v < 4096; ++v) fid_[v] = v;
+}
 
 PhysicalSwitch::~PhysicalSwitch() = default;
 
@@ -155,7 +157,7 @@ void PhysicalSwitch::forward(Port& in, Packet* pkt) {
   const int64_t now = core::to_nanos(clock_.now());
   // Learn the source (unicast sources only).
   if ((d[6] & 1) == 0) {
-    const uint64_t skey = mac_key(d + 6, vlan);
+    const uint64_t skey = mac_key(d + 6, fid_[vlan]);
     MacEntry* e = table_.find(skey);
     if (e != nullptr) {
       e->port = in.id;
@@ -167,9 +169,9 @@ void PhysicalSwitch::forward(Port& in, Packet* pkt) {
     }
   }
   if ((d[0] & 1) == 0) {
-    MacEntry* e = table_.find(mac_key(d, vlan));
+    MacEntry* e = table_.find(mac_key(d, fid_[vlan]));
     if (e != nullptr && now - e->last_seen_ns > aging_.count()) {
-      table_.remove(mac_key(d, vlan));
+      table_.remove(mac_key(d, fid_[vlan]));
       e = nullptr;
     }
     if (e != nullptr) {
@@ -243,7 +245,7 @@ uint64_t PhysicalSwitch::in_flight() const {
 }
 
 uint32_t PhysicalSwitch::lookup(const wire::MacAddress& mac, uint16_t vlan) const {
-  const PortId p = table_.lookup(mac_key(mac.bytes().data(), vlan));
+  const PortId p = table_.lookup(mac_key(mac.bytes().data(), fid_[vlan & 0xfff]));
   return p;
 }
 

@@ -7,6 +7,7 @@
 // BPDUs are dropped. Tables and queues are bounded; every drop has a reason.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -88,6 +89,10 @@ class PhysicalSwitch {
   const core::ReasonCounters<PhysDropReason>& drops() const { return drops_; }
   uint64_t in_flight() const;
   uint32_t lookup(const wire::MacAddress& mac, uint16_t vlan) const;
+  // Shared VLAN learning (IEEE 802.1Q SVL): `vlan` learns and looks up MACs in the
+  // filtering database of `shared_with`. Private VLAN-aware switches do this for a
+  // primary VLAN and its secondaries, so a reply in another secondary finds the host.
+  void share_learning(uint16_t vlan, uint16_t shared_with) { fid_[vlan & 0xfff] = shared_with & 0xfff; }
   dispatch::CaptureSet& captures() { return captures_; }
   void set_drop_observer(std::function<void(const core::Packet&, uint32_t, PhysDropReason)> f) {
     drop_observer_ = std::move(f);
@@ -116,6 +121,7 @@ class PhysicalSwitch {
   uint32_t queue_;
   std::vector<std::unique_ptr<Port>> ports_;
   MacTable table_;
+  std::array<uint16_t, 4096> fid_;
   LinkListener link_listener_;
   Poller poller_{*this};
   PhysStats stats_;
