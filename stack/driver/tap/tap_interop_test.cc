@@ -8,6 +8,10 @@
 //
 // Live time: core::MonotonicClock, and every wait is bounded.
 #include <fcntl.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,8 +22,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -45,8 +47,13 @@ uint32_t ipu(const char* s) { return wire::Ipv4Address::parse(s)->to_u32(); }
 std::string unsafe_reason() {
   if (geteuid() != 0) return "needs root (CAP_NET_ADMIN)";
   if (::access("/dev/net/tun", R_OK | W_OK) != 0) return "no /dev/net/tun";
+  // if_nameindex() asks the kernel about *this* namespace (/sys/class/net may still
+  // show the namespace that mounted sysfs).
   std::vector<std::string> ifs;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net")) ifs.push_back(e.path().filename());
+  if (struct if_nameindex* list = ::if_nameindex()) {
+    for (struct if_nameindex* i = list; i->if_index != 0; ++i) ifs.emplace_back(i->if_name);
+    ::if_freenameindex(list);
+  }
   for (const auto& n : ifs) {
     if (n != "lo" && n != kTap) return "not in a private network namespace (found interface " + n +
                                          "); run through tap_interop_test.sh";
@@ -193,9 +200,15 @@ TEST_F(TapInterop, StackAnswersArpAndResolvesLinuxMac) {
   ASSERT_TRUE(pump_until([&] { return neigh.done(); }, 10s));
   EXPECT_NE(neigh.out().find("02:00:00:77:00:02"), std::string::npos) << neigh.out();
   // ... and we resolve Linux: an echo request from the stack gets its reply.
-  std::ifstream f(std::string("/sys/class/net/") + kTap + "/address");
   std::string linux_mac;
-  f >> linux_mac;
+  {
+    const int sfd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr {};
+    std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", kTap);
+    ASSERT_EQ(::ioctl(sfd, SIOCGIFHWADDR, &ifr), 0);
+    ::close(sfd);
+    linux_mac = wire::MacAddress::from_bytes({reinterpret_cast<const uint8_t*>(ifr.ifr_hwaddr.sa_data), 6}).to_string();
+  }
   bool replied = false;
   instance_->net().set_echo_reply_handler([&](const inet::EchoReply& r) { replied = r.payload_matches; });
   ASSERT_TRUE(instance_->net().send_echo_request(ipu(kLinuxIp), 42, 1, 56));
