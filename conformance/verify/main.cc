@@ -3,6 +3,7 @@
 // every failing case with a field-level diff, JUnit XML and a self-contained HTML
 // report. Exit status 0 only when every case that ran passed.
 #include <fnmatch.h>
+#include <algorithm>
 #include <unistd.h>
 
 #include <csignal>
@@ -15,6 +16,7 @@
 #include "conformance/trace/parser.h"
 #include "conformance/verify/implementations.h"
 #include "conformance/verify/isolate.h"
+#include "conformance/verify/reference.h"
 #include "conformance/verify/report.h"
 #include "conformance/verify/runner.h"
 
@@ -223,7 +225,7 @@ int main(int argc, char** argv) {
   }
   if (selected.empty()) return usage_error("no case matches the filters in " + o.suites);
 
-  auto iut = make_implementation(o.impl);
+  auto iut = make_implementation(o.impl, reference_entry());
   if (!iut) {
     std::cerr << "verify: cannot load the implementation: " << iut.error() << "\n";
     return 2;
@@ -231,7 +233,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<Implementation> ref_holder;
   Implementation* reference = iut->get();
   if (o.impl != "reference") {
-    auto r = make_implementation("reference");
+    auto r = make_implementation("reference", reference_entry());
     if (!r) {
       std::cerr << "verify: cannot load the reference: " << r.error() << "\n";
       return 2;
