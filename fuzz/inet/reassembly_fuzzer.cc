@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 1 << 16) return 0;
   core::VirtualClock clock;
   core::TimerWheel wheel(clock);
-  core::BufferPool pool(512);
+  core::BufferPool pool(160, 1536 + 128, 128, "reass");  // fragments are <= 1500 bytes
   {
     inet::Tunables tunables;
     const inet::InetTunableIds ids = inet::define_inet_tunables(tunables);
