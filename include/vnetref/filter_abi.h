@@ -155,7 +155,8 @@ typedef struct vnr_filter_ops {
   uint32_t struct_size;
   uint32_t abi_version;
   const char* agent_name;      /* e.g. "vmware-sfw"; used in the filter name */
-  const char* counter_prefix;  /* e.g. "dfw": counters are <prefix>.<name> */
+  const char* counter_prefix;  /* e.g. "dfw": counters are <prefix>.<name>; a trailing
+                                  '#' is replaced by the slot number ("svc#" -> "svc5") */
   const char* const* drop_reasons; /* names of drop reasons (index = reason) */
   uint32_t drop_reason_count;  /* <= VNR_MAX_DROP_REASONS */
   uint32_t slot_mask;          /* bit s: may be placed in slot s */

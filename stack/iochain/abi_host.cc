@@ -157,6 +157,10 @@ FilterResult<std::unique_ptr<AbiFilter>> AbiFilter::create(const vnr_filter_ops*
   f->lib_ = std::move(library);
   f->info_.agent = ops->agent_name;
   f->info_.counter_prefix = ops->counter_prefix;
+  if (!f->info_.counter_prefix.empty() && f->info_.counter_prefix.back() == '#') {
+    f->info_.counter_prefix.pop_back();
+    f->info_.counter_prefix += std::to_string(where.slot);
+  }
   for (uint32_t i = 0; i < ops->drop_reason_count; ++i) {
     f->info_.drop_reasons.push_back(ops->drop_reasons[i] != nullptr ? ops->drop_reasons[i] : "unnamed");
   }

@@ -429,7 +429,15 @@ void IoChain::run_slot(Slot& s, core::PacketBatch& batch, Direction dir, bool re
     }
   }
 
-  if (!st) {
+  if (!st && st.error().code == FilterError::kDown) {
+    // The filter's service is down: its failure policy decides, not an error drop.
+    if (s.policy == FailurePolicy::kFailOpen) {
+      s.c.policy_passed += batch.size();
+      s.c.passed += batch.size();
+    } else {
+      drop_all(s, batch, ChainDrop::kFailClosed, dir);
+    }
+  } else if (!st) {
     ++s.c.errors;
     VNETREF_LOG(log_, core::LogLevel::kWarn, s.prefix.c_str(), "process failed (%s): %s, dropping %u packets",
                 name_of(st.error().code), st.error().message.c_str(), batch.size());

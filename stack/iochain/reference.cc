@@ -65,7 +65,7 @@ struct Reasons {
 ExportSpec kAclSpec{acl::kAclAgent, "acl", 1u << 0, nullptr, 0, &make_acl};
 ExportSpec kSwsecSpec{swsec::kSwsecAgent, "swsec", 1u << 1, nullptr, 0, &make_swsec};
 ExportSpec kDfwSpec{dfw::kDfwAgent, "dfw", 1u << 2, nullptr, 0, &make_dfw};
-ExportSpec kSvcSpec{svcins::kSvcAgent, "svc", 0x1ff0u, nullptr, 0, &make_svc};
+ExportSpec kSvcSpec{svcins::kSvcAgent, "svc#", 0x1ff0u, nullptr, 0, &make_svc};
 ExportSpec kCryptSpec{crypt::kCryptAgent, "crypt", 1u << 15, nullptr, 0, &make_crypt};
 
 const vnr_filter_ops* ops_for(uint32_t slot) {
