@@ -8,8 +8,9 @@
 //     0x01 SEGMENT    body = a TCP segment (Scapy-built). Its sequence number is an
 //                     offset from the peer's ISN, its ACK and SACK blocks offsets from
 //                     the DUT's ISN; ports, payload bytes and checksum are rewritten
-//                     (payload byte i at stream offset k is stream_byte(k), so every
-//                     byte the DUT delivers can be checked).
+//                     (the byte at sequence number s is always stream_byte(s), so
+//                     every byte the DUT delivers can be checked against the ISN it
+//                     accepted, whichever SYN that was).
 //     0x02 ADVANCE    u16 milliseconds (x 16 when the body has a third byte != 0)
 //     0x03 RECV       u16 max bytes
 //     0x04 SEND       u16 bytes for the DUT application to send
@@ -62,7 +63,9 @@ constexpr uint32_t kPeerIsn = 0x10000000;   // near nothing special; offsets mak
 constexpr uint32_t kPoolSlots = 1024;
 constexpr uint32_t kMaxSockets = 8;
 
-uint8_t stream_byte(uint64_t k) { return static_cast<uint8_t>((k * 131 + (k >> 8) * 7 + 3) & 0xff); }
+// The peer's byte at absolute sequence number `seq`: whatever ISN the DUT accepted,
+// the stream it should deliver is stream_byte(irs + 1), stream_byte(irs + 2), ...
+uint8_t stream_byte(uint32_t seq) { return static_cast<uint8_t>((seq * 131u + (seq >> 8) * 7u + 3u) & 0xff); }
 
 // Records what the DUT sends, to learn its ISN and highest sequence number.
 class CaptureIp final : public inet::IpOutput {
@@ -135,12 +138,18 @@ struct Harness {
   SocketId listener{}, conn{};
   bool have_listener = false, have_conn = false;
   uint64_t read_off = 0;  // stream offset of the next byte the application reads
+  uint64_t total_read = 0;
   std::vector<uint8_t> scratch = std::vector<uint8_t>(70000);
 
   void check_read(std::span<const uint8_t> got) {
+    if (got.empty()) return;
+    auto info = dut->info(conn);
+    TCP_FUZZ_CHECK(info.has_value());
+    const uint32_t first = info->irs + 1;
     for (uint8_t b : got) {
-      TCP_FUZZ_CHECK(b == stream_byte(read_off));
+      TCP_FUZZ_CHECK(b == stream_byte(static_cast<uint32_t>(first + read_off)));
       ++read_off;
+      ++total_read;
     }
   }
 
@@ -150,6 +159,7 @@ struct Harness {
       if (r) {
         conn = *r;
         have_conn = true;
+        read_off = 0;  // a new connection: a new stream
       }
     }
   }
@@ -197,8 +207,8 @@ struct Harness {
       i += len;
     }
     // Payload: the peer's stream at this sequence number (the data begins at ISN + 1).
-    const uint64_t first = static_cast<uint32_t>(seq + ((flags & wire::TcpFlags::kSyn) ? 1 : 0) - (kPeerIsn + 1));
-    for (size_t i = hlen; i < seg.size(); ++i) seg[i] = stream_byte(first + (i - hlen));
+    const uint32_t first = seq + ((flags & wire::TcpFlags::kSyn) ? 1u : 0u);
+    for (size_t i = hlen; i < seg.size(); ++i) seg[i] = stream_byte(static_cast<uint32_t>(first + (i - hlen)));
     auto view = wire::TcpViewMut::parse(s);
     if (view) {
       view->fill_checksum(wire::Ipv4Address(kPeerAddr), wire::Ipv4Address(kDutAddr));
@@ -372,7 +382,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     core::advance_virtual_time_by(h.clock, h.wheel, std::chrono::seconds(5));
     if (std::getenv("TCP_FUZZ_VERBOSE") != nullptr) {
       // For checking what a seed reaches: the DUT's non-zero counters.
-      std::fprintf(stderr, "read %llu bytes, DUT sent %llu segments\n", static_cast<unsigned long long>(h.read_off),
+      std::fprintf(stderr, "read %llu bytes, DUT sent %llu segments\n", static_cast<unsigned long long>(h.total_read),
                    static_cast<unsigned long long>(h.ip.sent));
       for (const auto& c : h.dut->counters()) {
         if (c.value != 0) std::fprintf(stderr, "  %s %llu\n", c.name.c_str(), static_cast<unsigned long long>(c.value));

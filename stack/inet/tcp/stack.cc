@@ -715,6 +715,8 @@ TcpInfo TcpStackImpl::info(const Tcb& t) const {
   i.state = t.state;
   i.local = Endpoint{t.tuple.laddr, t.tuple.lport};
   i.remote = Endpoint{t.tuple.raddr, t.tuple.rport};
+  i.iss = t.iss.raw();
+  i.irs = t.irs.raw();
   i.snd_una = t.snd_una.raw();
   i.snd_nxt = t.snd_nxt.raw();
   i.snd_max = t.snd_max.raw();

@@ -133,6 +133,7 @@ struct TcpCallbacks {
 struct TcpInfo {
   TcpState state = TcpState::kClosed;
   Endpoint local, remote;
+  uint32_t iss = 0, irs = 0;  // initial send / receive sequence numbers
   uint32_t snd_una = 0, snd_nxt = 0, snd_max = 0, rcv_nxt = 0;
   uint32_t snd_wnd = 0, rcv_wnd = 0;  // bytes (scaled)
   uint8_t snd_wscale = 0, rcv_wscale = 0;
