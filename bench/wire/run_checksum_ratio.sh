@@ -6,9 +6,15 @@
 # Without an argument it builds //bench/wire:wire_bench with --config=bench in the
 # output base given by $BAZEL_OUTPUT_BASE (default: bazel's own) and runs it.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
 
 bin="${1:-}"
+# Under `bazel run --config=bench //bench/wire:run_checksum_ratio` the binary is in
+# the runfiles tree; otherwise build it.
+runfile="${RUNFILES_DIR:-$0.runfiles}/vnetref/bench/wire/wire_bench"
+if [[ -z "$bin" && -x "$runfile" ]]; then
+  bin="$runfile"
+fi
+cd "$(dirname "$0")/../.."
 if [[ -z "$bin" ]]; then
   ob=()
   [[ -n "${BAZEL_OUTPUT_BASE:-}" ]] && ob=(--output_base="$BAZEL_OUTPUT_BASE")
