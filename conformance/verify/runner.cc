@@ -262,7 +262,10 @@ void CaseHost::add_context(Failure& f) const {
     if (!e.reason.empty()) line += " " + e.reason;
     f.chain_trace.push_back(std::move(line));
   }
-  for (const auto& c : chain_.counters()) f.counters.push_back(c.name + " = " + std::to_string(c.value));
+  // Non-zero counters only: the full list (every reason of every slot) buries the few that matter.
+  for (const auto& c : chain_.counters()) {
+    if (c.value != 0) f.counters.push_back(c.name + " = " + std::to_string(c.value));
+  }
 }
 
 std::optional<Failure> CaseHost::op_result(uint32_t index, const Step& step, const iochain::FilterStatus& st,
