@@ -29,7 +29,9 @@ uint32_t Capture::interface_for(uint32_t port, std::string_view port_name, Captu
   const auto key = std::make_pair(port, static_cast<uint8_t>(p));
   auto it = interfaces_.find(key);
   if (it != interfaces_.end()) return it->second;
-  std::string name = std::string(port_name) + "@" + name_of(p);
+  // Built with append(): GCC 12 at -O3 reports a false -Wrestrict on operator+ chains.
+  std::string name;
+  name.append(port_name).append("@").append(name_of(p));
   const uint32_t id = writer_.add_interface(name, core::kLinkTypeEthernet, filter_.snaplen);
   interfaces_.emplace(key, id);
   return id;
@@ -63,8 +65,9 @@ void Capture::write(uint32_t port, std::string_view port_name, CapturePoint p, c
   for (const core::Packet* s = &pkt; s != nullptr && out < take; s = s->next) emit_byte_range(s->data(), s->data_len);
   scratch_.resize(out);
   const uint32_t id = interface_for(port, port_name, p);
-  std::string comment = std::string(name_of(p)) + " port " + std::to_string(port);
-  if (!note.empty()) comment += " " + std::string(note);
+  std::string comment;
+  comment.append(name_of(p)).append(" port ").append(std::to_string(port));
+  if (!note.empty()) comment.append(" ").append(note);
   writer_.write(id, clock_.now(), scratch_, comment, orig);
   ++stats_.written;
 }

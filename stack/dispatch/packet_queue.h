@@ -92,9 +92,11 @@ class PacketQueue {
 
  private:
   SpscRing<Packet*> ring_;
-  OwnedCounter enq_;
-  OwnedCounter deq_;
+  // Producer-side and consumer-side counters on separate cache lines: sharing one
+  // would bounce it between the two workers on every burst.
+  alignas(kCacheLine) OwnedCounter enq_;
   OwnedCounter rejected_;
+  alignas(kCacheLine) OwnedCounter deq_;
 };
 
 }  // namespace vnetref::dispatch

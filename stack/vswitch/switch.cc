@@ -1422,7 +1422,7 @@ uint32_t VirtualSwitch::poll_delivery(uint32_t budget) {
     if (got == 0) continue;
     work += got;
     if (captures_.active()) captures_.on_batch(p.id, p.name, dispatch::CapturePoint::kPortOutput, b);
-    stats_.delivered += got;
+    delivered_.store(delivered_.load(std::memory_order_relaxed) + got, std::memory_order_relaxed);
     if (p.endpoint != nullptr) p.endpoint->deliver(p.id, b);
     b.clear();
   }
@@ -1592,7 +1592,7 @@ uint64_t VirtualSwitch::in_flight() const {
 core::CounterList VirtualSwitch::counters() const {
   core::CounterList l = {
       {"injected", stats_.injected},   {"generated", stats_.generated}, {"copies", stats_.copies},
-      {"delivered", stats_.delivered}, {"dropped", stats_.dropped},     {"rarp_sent", stats_.rarp_sent},
+      {"delivered", delivered_.load(std::memory_order_relaxed)}, {"dropped", stats_.dropped},     {"rarp_sent", stats_.rarp_sent},
       {"beacons_sent", stats_.beacons_sent}, {"lbt_moves", stats_.lbt_moves}, {"failovers", stats_.failovers},
       {"mirrored", stats_.mirrored},   {"learned", stats_.learned},     {"aged", stats_.aged},
       {"mac_table_entries", table_.size()}, {"mac_table_full", table_.stats().full_rejects},

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -175,7 +176,11 @@ class VirtualSwitch {
   PortId uplink_by_name(const std::string& name) const;
   std::vector<PortId> ports() const;
   std::vector<PortId> uplinks() const;
-  const SwitchStats& stats() const { return stats_; }
+  SwitchStats stats() const {
+    SwitchStats s = stats_;
+    s.delivered = delivered_.load(std::memory_order_relaxed);
+    return s;
+  }
   const core::ReasonCounters<DropReason>& drops() const { return drops_; }
   const MacTable& mac_table() const { return table_; }
   uint32_t learned_count(PortId id) const;
@@ -291,7 +296,9 @@ class VirtualSwitch {
   DropObserver drop_observer_;
   SwitchingPoller switching_poller_{*this};
   DeliveryPoller delivery_poller_{*this};
-  SwitchStats stats_;
+  SwitchStats stats_;  // written by the switching worker
+  // Written by the delivery poller, which may run on another worker: own cache line.
+  alignas(dispatch::kCacheLine) std::atomic<uint64_t> delivered_{0};
   core::ReasonCounters<DropReason> drops_;
   uint32_t rr_cursor_ = 0;
 };
