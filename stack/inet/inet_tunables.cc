@@ -39,8 +39,6 @@ constexpr TunableSpec kSpecs[] = {
      "Number of packets to hold per ARP entry"},
     {"net.link.ether.inet.wait", 20, 1, 3600, TunableUnit::kSeconds,
      "Incomplete ARP entry lifetime in seconds (host down hold-down)"},
-    {"net.link.ether.inet.garp_rexmit_count", 0, 0, 16, TunableUnit::kCount_,
-     "Number of times to retransmit GARP packets"},
     {"vnetref.arp.max_entries", 1024, 1, 1 << 20, TunableUnit::kCount_,
      "Bound on ARP cache entries per instance (vnetref; FreeBSD bounds by memory)"},
 };
@@ -81,7 +79,6 @@ InetTunableIds define_inet_tunables(Tunables& t) {
   ids.arp_maxtries = def(t, "net.link.ether.inet.maxtries");
   ids.arp_maxhold = def(t, "net.link.ether.inet.maxhold");
   ids.arp_wait = def(t, "net.link.ether.inet.wait");
-  ids.arp_garp_rexmit_count = def(t, "net.link.ether.inet.garp_rexmit_count");
   ids.arp_max_entries = def(t, "vnetref.arp.max_entries");
   return ids;
 }

@@ -28,7 +28,6 @@ struct InetTunableIds {
   TunableId arp_maxtries;            // net.link.ether.inet.maxtries
   TunableId arp_maxhold;             // net.link.ether.inet.maxhold
   TunableId arp_wait;                // net.link.ether.inet.wait (seconds, failed entry hold-down)
-  TunableId arp_garp_rexmit_count;   // net.link.ether.inet.garp_rexmit_count
   TunableId arp_max_entries;         // vnetref.arp.max_entries (our bound; FreeBSD's is memory)
   TunableId pmtu_expire;             // net.inet.ip.pmtu_expire (seconds; RFC 1191 aging)
 };
