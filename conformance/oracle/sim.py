@@ -22,7 +22,7 @@ class Verdict:
         self.packet = packet        # pass: the (possibly rewritten) packet
         self.reason = reason        # drop: reason name
         self.meta = meta            # fault: slow-path metadata
-        self.injects = injects or []  # [(direction, packet, dontcare)]
+        self.injects = injects or []  # [(direction, packet, dontcare[, prefix])]
         self.dontcare = list(dontcare)  # pass: fields of `packet` an implementation may choose
 
 
@@ -78,6 +78,8 @@ class Sim:
         self.slots = {}
         self.now = 0  # ns
         self.pending_faults = []  # (slot, direction, packet, meta)
+        self.disconnected = False
+        self.chain_drops = {}
 
     # -- configuration ----------------------------------------------------------------
     def add(self, slot, model, config, policy="failClosed", failed=False, params=None):
@@ -92,7 +94,11 @@ class Sim:
     def _order(direction):
         return list(range(16)) if direction == "egress" else list(range(15, -1, -1))
 
-    def _walk(self, pkt, direction, after_slot, outputs, dontcare=()):
+    def _walk(self, pkt, direction, after_slot, outputs, dontcare=(), prefix=False):
+        if self.disconnected:
+            # CH-6: a vNIC cut off by a failed restore under failClosed passes nothing.
+            self.chain_drops["disconnected"] = self.chain_drops.get("disconnected", 0) + 1
+            return
         order = self._order(direction)
         start = 0 if after_slot is None else order.index(after_slot) + 1
         for s in order[start:]:
@@ -113,7 +119,7 @@ class Sim:
                 return
             pkt = v.packet
             dontcare = v.dontcare or dontcare
-        outputs.append((direction, pkt, list(dontcare), None))
+        outputs.append((direction, pkt, list(dontcare), None, prefix))
 
     def _apply(self, s, cs, v, direction, outputs, pkt):
         """Books a verdict; returns True when the packet stops here."""
@@ -124,19 +130,20 @@ class Sim:
             cs.drops[v.reason] = cs.drops.get(v.reason, 0) + 1
         elif v.kind == "fault":
             cs.counters["faulted"] += 1
-        for d, q, dc in v.injects:
+        for inj in v.injects:
+            d, q, dc = inj[0], inj[1], inj[2]
             cs.counters["injected"] += 1
-            self._walk(q, d, s, outputs, dc)
+            self._walk(q, d, s, outputs, dc, len(inj) > 3 and inj[3])
         if v.kind == "fault":
-            outputs.append(("slowpath", pkt, [], s))
+            outputs.append(("slowpath", pkt, [], s, False))
             self.pending_faults.append((s, direction, pkt, v.meta))
         if v.kind == "pass":
             cs.counters["passed"] += 1
         return finished
 
     def _emit(self, outputs, note=None):
-        for where, pkt, dontcare, slot in outputs:
-            self.t.expect(where, pkt, dontcare=dontcare, slot=slot, note=note)
+        for where, pkt, dontcare, slot, prefix in outputs:
+            self.t.expect(where, pkt, dontcare=dontcare, slot=slot, prefix=prefix, note=note)
 
     # -- steps --------------------------------------------------------------------------------
     def send(self, direction, pkt, id=None, vlan=0, note=None, expect_note=None):
@@ -184,6 +191,19 @@ class Sim:
         cs.drops = {}
         cs.counters = {k: 0 for k in cs.counters}
         self.t.migrate(slot, note=note)
+
+    def restore(self, slot, blob, ok, note=None):
+        """Restores an explicit state blob; `ok` is the model's verdict on it. A
+        refused restore under failClosed disconnects the vNIC (facts), under failOpen
+        the filter keeps its state."""
+        self.t.restore(slot, blob, expect="ok" if ok else "state", note=note)
+        if not ok and self.slots[slot].policy == "failClosed":
+            self.disconnected = True
+
+    def expect_chain_drops(self, *reasons, note=None):
+        for r in reasons:
+            self.t.expect_counter("chain.drop.%s" % r, self.chain_drops.get(r, 0), note=note)
+            note = None
 
     def expect_drops(self, slot, *reasons, note=None):
         """Expects the host's drop counters of `slot` for `reasons` (zero included)."""

@@ -42,7 +42,10 @@ def layer_groups(pkt):
 
 def scapy_note(pkt):
     if isinstance(pkt, Packet):
-        return "scapy: " + pkt.command()
+        try:
+            return "scapy: " + pkt.command()
+        except AttributeError:  # a layer Scapy cannot print as an expression
+            return "scapy: " + pkt.summary()
     return None
 
 
