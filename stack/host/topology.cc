@@ -56,9 +56,11 @@ core::Result<std::unique_ptr<Topology>, std::string> Topology::build(const Topol
       if (p.name == name) return &p;
     return nullptr;
   };
+  vswitch::VirtualSwitch* cabling_switch = nullptr;  // the switch the next cable belongs to
   auto cable_for = [&](const PnicConfig& p) -> vswitch::PortEndpoint* {
     if (p.physical_port.empty() || !t->phys_) return nullptr;
     t->cables_.push_back(std::make_unique<vswitch::UplinkCable>(*t->phys_, t->phys_->port_by_name(p.physical_port)));
+    t->cable_switch_.push_back(cabling_switch);
     return t->cables_.back().get();
   };
   // Standard switches.
@@ -68,6 +70,7 @@ core::Result<std::unique_ptr<Topology>, std::string> Topology::build(const Topol
       o.name = h.name + "/" + sc.name;
       o.max_ports = sc.max_ports;
       auto sw = std::make_unique<vswitch::VirtualSwitch>(o, pool, clock, wheel);
+      cabling_switch = sw.get();
       for (const auto& u : sc.uplinks) {
         const PnicConfig* p = pnic_of(h, u);
         if (p == nullptr) return core::Err(o.name + ": unknown pNIC " + u);
@@ -102,6 +105,7 @@ core::Result<std::unique_ptr<Topology>, std::string> Topology::build(const Topol
       for (const auto& x : cfg.hosts)
         if (x.name == b.host) h = &x;
       if (h == nullptr) return core::Err(dc.name + ": unknown host " + b.host);
+      cabling_switch = *proxy;
       for (const auto& [up, pn] : b.uplinks) {
         const PnicConfig* p = pnic_of(*h, pn);
         if (p == nullptr) return core::Err(dc.name + ": unknown pNIC " + pn);
@@ -218,6 +222,18 @@ std::vector<dispatch::Pollable*> Topology::pollables() const {
   }
   if (phys_) out.push_back(&phys_->poller());
   return out;
+}
+
+void Topology::set_uplink_tap(
+    std::function<void(vswitch::VirtualSwitch&, vswitch::PortId, const core::PacketBatch&)> tap) {
+  for (size_t i = 0; i < cables_.size(); ++i) {
+    vswitch::VirtualSwitch* sw = cable_switch_[i];
+    if (!tap || sw == nullptr) {
+      cables_[i]->set_tap(nullptr);
+      continue;
+    }
+    cables_[i]->set_tap([tap, sw](vswitch::PortId up, const core::PacketBatch& b) { tap(*sw, up, b); });
+  }
 }
 
 uint64_t Topology::in_flight() const {

@@ -76,6 +76,8 @@ class Topology {
   void add_to(dispatch::DeterministicRunner& r) const {
     for (auto* p : pollables()) r.add(p);
   }
+  // Observes every frame a switch puts on the wire through a cabled uplink.
+  void set_uplink_tap(std::function<void(vswitch::VirtualSwitch&, vswitch::PortId, const core::PacketBatch&)> tap);
   // Frames still inside any switch or the physical network.
   uint64_t in_flight() const;
 
@@ -96,6 +98,7 @@ class Topology {
   std::map<std::string, PortRef> uplinks_;  // "host/pnic"
   std::vector<std::unique_ptr<GuestPort>> guests_;
   std::vector<std::unique_ptr<vswitch::UplinkCable>> cables_;
+  std::vector<vswitch::VirtualSwitch*> cable_switch_;  // parallel to cables_
   std::vector<std::unique_ptr<vswitch::UplinkDevice>> devices_;
   std::map<uint32_t, PortRef> phys_to_uplink_;
 };

@@ -138,6 +138,31 @@ void PhysicalSwitch::forward(Port& in, Packet* pkt) {
     drop(&in, PacketPtr(pkt), PhysDropReason::kPortDown);
     return;
   }
+  // An in-band tag is moved out of band, as the virtual switches do.
+  if (pkt->meta.vlan_tci == 0 && ((d[12] == 0x81 && d[13] == 0x00) || (d[12] == 0x88 && d[13] == 0xa8))) {
+    if (pkt->data_len < 18) {
+      drop(&in, PacketPtr(pkt), PhysDropReason::kRunt);
+      return;
+    }
+    PacketPtr pp(pkt);
+    if (pp->shared() && !pool_.make_writable(pp)) {
+      drop(&in, std::move(pp), PhysDropReason::kPoolExhausted);
+      return;
+    }
+    pkt = pp.release();
+    uint8_t* w = pkt->data();
+    const uint16_t tci = static_cast<uint16_t>((w[14] << 8) | w[15]);
+    if ((tci & 0x0fff) == 0x0fff) {
+      drop(&in, PacketPtr(pkt), PhysDropReason::kVlanNotAllowed);
+      return;
+    }
+    std::memmove(w + 4, w, 12);
+    pkt->data_off += 4;
+    pkt->data_len -= 4;
+    pkt->pkt_len -= 4;
+    pkt->meta.vlan_tci = tci;
+    d = pkt->data();
+  }
   // Ingress VLAN classification.
   const uint16_t vid = pkt->meta.vlan_tci & 0x0fff;
   uint16_t vlan;

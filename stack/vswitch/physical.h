@@ -134,14 +134,22 @@ class PhysicalSwitch {
 // state flow both ways. Owned by whoever builds the topology (the host model).
 class UplinkCable final : public PortEndpoint {
  public:
+  // Observes every frame put on the wire (fuzzing oracles, tools); null = none.
+  using Tap = std::function<void(PortId uplink, const core::PacketBatch&)>;
+
   UplinkCable(PhysicalSwitch& phys, uint32_t phys_port) : phys_(phys), phys_port_(phys_port) {}
   // Virtual switch -> wire.
-  void deliver(PortId, core::PacketBatch& batch) override { phys_.receive(phys_port_, batch); }
+  void deliver(PortId uplink, core::PacketBatch& batch) override {
+    if (tap_) tap_(uplink, batch);
+    phys_.receive(phys_port_, batch);
+  }
   uint32_t phys_port() const { return phys_port_; }
+  void set_tap(Tap t) { tap_ = std::move(t); }
 
  private:
   PhysicalSwitch& phys_;
   uint32_t phys_port_;
+  Tap tap_;
 };
 
 // The other direction of the cable: wire -> the virtual switch's uplink Tx queue.
