@@ -160,11 +160,11 @@ uint32_t seg_end(const PacketInfo& pi) {
 }
 
 void init_peer(Peer& s, const Peer& d, const PacketInfo& pi) {
-  s.seen = true;
+  s.seen = 1;
   s.seqlo = pi.seq;
-  s.max_win = std::max<uint32_t>(pi.window, 1);
+  s.max_win = static_cast<uint16_t>(std::max<uint32_t>(pi.window, 1));
   if (pi.tcp_flags & kSyn) s.wscale = pi.wscale;
-  const uint32_t dwin = d.seen ? (d.max_win << ((d.wscale >= 0 && s.wscale >= 0) ? d.wscale : 0)) : 0;
+  const uint32_t dwin = d.seen ? (uint32_t{d.max_win} << ((d.wscale >= 0 && s.wscale >= 0) ? d.wscale : 0)) : 0;
   s.seqhi = seg_end(pi) + std::max<uint32_t>(dwin, 1);
 }
 }  // namespace
@@ -179,7 +179,7 @@ void tcp_init(Conn& c, const PacketInfo& pi, bool loose) {
     a.seqhi = seg_end(pi) + (uint32_t{65535} << 14);
   }
   a.seqlo = seg_end(pi);
-  ++a.packets;
+  if (a.packets != 0xffff) ++a.packets;
 }
 
 TcpCheck tcp_track(Conn& c, bool from_initiator, const PacketInfo& pi) {
@@ -213,7 +213,7 @@ TcpCheck tcp_track(Conn& c, bool from_initiator, const PacketInfo& pi) {
   const bool d_known = d.seen;
 
   const bool in_window = seq_geq(s.seqhi, end) &&
-                         (!d_known || seq_geq(pi.seq, s.seqlo - (std::max<uint32_t>(d.max_win, 1) << dws))) &&
+                         (!d_known || seq_geq(pi.seq, s.seqlo - (std::max<uint32_t>(d.max_win, 1u) << dws))) &&
                          (!d_known || (ackskew >= -static_cast<int32_t>(kMaxAckWindow) &&
                                        ackskew <= static_cast<int32_t>(kMaxAckWindow << sws)));
   if (!in_window && !(loose && !d_known)) return TcpCheck::kBadWindow;
@@ -221,7 +221,7 @@ TcpCheck tcp_track(Conn& c, bool from_initiator, const PacketInfo& pi) {
   if (pi.window > s.max_win) s.max_win = pi.window;
   if (seq_gt(end, s.seqlo)) s.seqlo = end;
   if ((fl & kAck) && seq_geq(ack + std::max<uint32_t>(win, 1), d.seqhi)) d.seqhi = ack + std::max<uint32_t>(win, 1);
-  ++s.packets;
+  if (s.packets != 0xffff) ++s.packets;
 
   if ((fl & kSyn) && s.state < PeerState::kSynSent) s.state = PeerState::kSynSent;
   if ((fl & kFin) && s.state < PeerState::kClosing) s.state = PeerState::kClosing;

@@ -11,6 +11,7 @@
 // by lookups; the periodic purge only reclaims the memory.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -33,31 +34,38 @@ const char* name_of(PeerState s);
 struct Peer {
   uint32_t seqlo = 0;    // next sequence number after the highest this peer sent
   uint32_t seqhi = 0;    // highest sequence number (exclusive end) this peer may send
-  uint32_t max_win = 0;  // largest window this peer advertised (unscaled)
+  uint16_t max_win = 0;  // largest window this peer advertised (unscaled, as on the wire)
   int8_t wscale = -1;    // window scale from its SYN, -1 none
   PeerState state = PeerState::kClosed;
-  bool seen = false;
-  uint32_t packets = 0;
+  uint8_t seen = 0;
+  uint8_t pad = 0;
+  uint16_t packets = 0;  // saturating
 };
 
 enum class ConnFlag : uint8_t { kLoose = 1, kIcmpErrorSeen = 2 };
 
-struct Conn {
+// One connection. Everything a packet of an established flow reads or writes sits in
+// the first 64 bytes (one cache line); the rest is only used on creation, rule
+// re-checks and listings.
+struct alignas(64) Conn {
   uint32_t a_ip = 0, b_ip = 0;  // a: initiator, b: responder
   uint16_t a_port = 0, b_port = 0;
   uint8_t proto = 0;
   uint8_t init_dir = 0;  // Direction of the initiating packet
   uint8_t flags = 0;
   uint8_t in_use = 0;
+  int64_t expires_ns = 0;
+  uint32_t generation = 0;  // RuleTable generation it was checked against
+  uint32_t bytes = 0;       // saturating
+  Peer peer[2];
+  // ---- cold
   uint32_t rule = 0;        // RuleTable index of the rule that allowed it
   uint32_t rule_id = 0;
-  uint32_t generation = 0;  // RuleTable generation it was checked against
   uint32_t hash = 0;
-  int64_t expires_ns = 0;
   int64_t created_ns = 0;
-  uint64_t bytes = 0;
-  Peer peer[2];
 };
+static_assert(sizeof(Peer) == 16);
+static_assert(offsetof(Conn, rule) == 64, "hot part of a connection must fill exactly one cache line");
 
 class ConnTable {
  public:
@@ -68,6 +76,17 @@ class ConnTable {
     bool from_initiator;
   };
   std::optional<Hit> find(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t proto) const;
+  // Batch prefetching (the table is far bigger than the caches): first the index slot
+  // a key hashes to, then (once that line has arrived) the entry it names.
+  uint32_t prefetch_slot(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t proto) const {
+    const uint32_t h = hash_of(src, dst, sport, dport, proto);
+    __builtin_prefetch(&slots_[h & mask_]);
+    return h;
+  }
+  void prefetch_entry(uint32_t h) const {
+    const uint64_t s = slots_[h & mask_];
+    if (s != 0) __builtin_prefetch(&entries_[static_cast<uint32_t>(s) - 1]);
+  }
   // A fresh entry for src -> dst (src is the initiator); null when full.
   Conn* insert(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t proto, uint32_t* idx_out);
   // Places an entry at a given index (state restore); false if taken / out of range.

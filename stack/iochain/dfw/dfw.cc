@@ -168,10 +168,31 @@ FilterStatus DfwFilter::process(core::PacketBatch& batch, Direction dir, FilterH
   const int64_t now = core::to_nanos(host.now());
   last_now_ns_ = now;
   const bool have_l2 = !table_->l2_rules().empty();
-  for (uint32_t i = 0; i < batch.size(); ++i) {
+  const uint32_t n = batch.size();
+  if (scratch_.size() < n) {
+    scratch_.resize(core::PacketBatch::kMaxPackets);
+    hashes_.resize(core::PacketBatch::kMaxPackets);
+    ok_.resize(core::PacketBatch::kMaxPackets);
+  }
+  // Pass 1: decode every header and start fetching the connection index slots.
+  for (uint32_t i = 0; i < n; ++i) {
+    PacketInfo& pi = scratch_[i];
+    ok_[i] = parse_packet(*batch[i], pi) ? 1 : 0;
+    if (ok_[i] && pi.ipv4 && !pi.later_fragment) {
+      uint16_t sp, dp;
+      ct_ports(pi, sp, dp);
+      hashes_[i] = conns_->prefetch_slot(pi.src_ip, pi.dst_ip, sp, dp, pi.proto);
+    }
+  }
+  // Pass 2: the slots have had time to arrive; fetch the entries they name.
+  for (uint32_t i = 0; i < n; ++i) {
+    if (ok_[i] && scratch_[i].ipv4 && !scratch_[i].later_fragment) conns_->prefetch_entry(hashes_[i]);
+  }
+  // Pass 3: the verdicts.
+  for (uint32_t i = 0; i < n; ++i) {
     core::Packet& p = *batch[i];
-    PacketInfo pi;
-    const bool ok = parse_packet(p, pi);
+    PacketInfo& pi = scratch_[i];
+    const bool ok = ok_[i] != 0;
     DropReason why = DropReason::kCount;
     if (have_l2 && l2_blocks(pi, dir)) {
       why = DropReason::kRuleMatch;
@@ -241,10 +262,10 @@ DropReason DfwFilter::handle_ipv4(core::Packet& p, const PacketInfo& pi, Directi
         if (tc == TcpCheck::kHandshake) return DropReason::k3whError;
       } else {
         Peer& s = c.peer[hit->from_initiator ? 0 : 1];
-        s.seen = true;
-        ++s.packets;
+        s.seen = 1;
+        if (s.packets != 0xffff) ++s.packets;
       }
-      c.bytes += p.pkt_len;
+      c.bytes = c.bytes > 0xffffffffu - p.pkt_len ? 0xffffffffu : c.bytes + p.pkt_len;
       c.expires_ns = now + timeout_ns(c);
       return DropReason::kCount;
     }
@@ -341,7 +362,7 @@ DropReason DfwFilter::new_connection(core::Packet& p, const PacketInfo& pi, Dire
   if (pi.proto == 6) {
     tcp_init(*c, pi, loose);
   } else {
-    c->peer[0].seen = true;
+    c->peer[0].seen = 1;
     c->peer[0].packets = 1;
   }
   c->expires_ns = now + timeout_ns(*c);
@@ -490,17 +511,22 @@ FilterStatus DfwFilter::restore_state(std::span<const uint8_t> state) {
     uint32_t idx = 0;
     Conn c;
     uint8_t wscale = 0, st = 0, seen = 0;
+    uint64_t bytes = 0;
+    uint32_t max_win = 0, packets = 0;
     bool ok = r.u32(idx) && r.u32(c.a_ip) && r.u32(c.b_ip) && r.u16(c.a_port) && r.u16(c.b_port) && r.u8(c.proto) &&
               r.u8(c.init_dir) && r.u8(c.flags) && r.u32(c.rule_id) && r.i64(c.expires_ns) && r.i64(c.created_ns) &&
-              r.u64(c.bytes);
+              r.u64(bytes) && bytes <= 0xffffffffu;
+    c.bytes = static_cast<uint32_t>(bytes);
     for (Peer& p : c.peer) {
-      ok = ok && r.u32(p.seqlo) && r.u32(p.seqhi) && r.u32(p.max_win) && r.u8(wscale) && r.u8(st) && r.u8(seen) &&
-           r.u32(p.packets);
+      ok = ok && r.u32(p.seqlo) && r.u32(p.seqhi) && r.u32(max_win) && r.u8(wscale) && r.u8(st) && r.u8(seen) &&
+           r.u32(packets) && max_win <= 0xffff && packets <= 0xffff && seen <= 1;
       if (!ok) break;
+      p.max_win = static_cast<uint16_t>(max_win);
+      p.packets = static_cast<uint16_t>(packets);
       p.wscale = static_cast<int8_t>(wscale);
       if (st > static_cast<uint8_t>(PeerState::kTimeWait)) ok = false;
       p.state = static_cast<PeerState>(st);
-      p.seen = seen != 0;
+      p.seen = seen;
     }
     if (!ok || c.init_dir > 1) return filter_error(FilterError::kState, "dfw state: truncated or bad connection entry");
     c.expires_ns += last_now_ns_;
@@ -536,8 +562,8 @@ std::string DfwFilter::format_conns(int64_t now_ns) const {
     std::snprintf(line, sizeof line, "%s %s %s:%u -> %s:%u %s:%s rule %u expires %llds pkts %u:%u bytes %llu\n",
                   proto, c.init_dir == 0 ? "out" : "in", ipv4_text(c.a_ip).c_str(), c.a_port,
                   ipv4_text(c.b_ip).c_str(), c.b_port, name_of(c.peer[0].state), name_of(c.peer[1].state), c.rule_id,
-                  static_cast<long long>((c.expires_ns - now_ns) / kSec), c.peer[0].packets, c.peer[1].packets,
-                  static_cast<unsigned long long>(c.bytes));
+                  static_cast<long long>((c.expires_ns - now_ns) / kSec), unsigned{c.peer[0].packets},
+                  unsigned{c.peer[1].packets}, static_cast<unsigned long long>(c.bytes));
     if (c.expires_ns > now_ns) out += line;
   });
   return out;

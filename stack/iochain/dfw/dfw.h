@@ -79,6 +79,9 @@ class DfwFilter final : public Filter {
   FilterPlacement where_;
   FilterInfo info_;
   DfwConfig cfg_;
+  std::vector<PacketInfo> scratch_;  // per-batch decode, kept to avoid allocation
+  std::vector<uint32_t> hashes_;
+  std::vector<uint8_t> ok_;
   std::shared_ptr<const RuleTable> table_;
   std::unique_ptr<ConnTable> conns_;
   std::vector<uint64_t> hits_;     // per table_->rules() index
