@@ -199,6 +199,101 @@ TEST(Sockets, TcpStreamBetweenTwoInstances) {
   EXPECT_TRUE(got == data);
 }
 
+TEST(Sockets, TcpConnectToClosedPortIsRefused) {
+  Pair p;
+  Sockets& sa = p.a().sockets();
+  auto fd = *sa.socket(SockType::kStream);
+  std::vector<uint32_t> events;
+  sa.set_callback(fd, [&](int, uint32_t ev) { events.push_back(ev); });
+  auto c = sa.connect(fd, {ipu("10.0.0.2"), 4444});
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), SocketError::kInProgress);
+  p.run(50ms);
+  EXPECT_TRUE(sa.poll(fd) & PollEvents::kErr);
+  EXPECT_FALSE(events.empty());
+  EXPECT_EQ(sa.take_error(fd), SocketError::kConnectionRefused);
+  ASSERT_TRUE(sa.close(fd));
+}
+
+TEST(Sockets, AcceptReportsPeerAndOptionsReachTcp) {
+  Pair p;
+  Sockets& sa = p.a().sockets();
+  Sockets& sb = p.b().sockets();
+  auto l = *sb.socket(SockType::kStream);
+  ASSERT_TRUE(sb.bind(l, {0, 7777}));
+  ASSERT_TRUE(sb.listen(l, 2));
+  int acceptable = 0;
+  sb.set_callback(l, [&](int, uint32_t ev) { acceptable += (ev & PollEvents::kIn) ? 1 : 0; });
+  auto c = *sa.socket(SockType::kStream);
+  ASSERT_TRUE(sa.setsockopt(c, SockOption::kNoDelay, 1));
+  EXPECT_EQ(*sa.getsockopt(c, SockOption::kNoDelay), 1);
+  EXPECT_EQ(sa.setsockopt(c, SockOption::kBroadcast, 1).error(), SocketError::kNotSupported);
+  (void)sa.connect(c, {ipu("10.0.0.2"), 7777});
+  p.run(50ms);
+  EXPECT_GE(acceptable, 1);
+  SockAddr peer;
+  auto a = sb.accept(l, &peer);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(peer.addr, ipu("10.0.0.1"));
+  EXPECT_EQ(*sa.getsockname(c), peer);
+  EXPECT_EQ(*sb.getpeername(*a), peer);
+  EXPECT_EQ(sb.getsockname(*a)->port, 7777);
+  EXPECT_TRUE(sa.poll(c) & PollEvents::kOut);
+  // send_to on a connected stream: a different address is EISCONN, the peer's is fine.
+  EXPECT_EQ(sa.send_to(c, std::vector<uint8_t>{1}, {ipu("10.0.0.9"), 1}).error(), SocketError::kAlreadyConnected);
+  EXPECT_EQ(*sa.send_to(c, std::vector<uint8_t>{1, 2}, {ipu("10.0.0.2"), 7777}), 2u);
+  core::PacketPtr m = p.a().pool().alloc();
+  ASSERT_TRUE(core::mbuf::append(m, std::vector<uint8_t>(100, 3), p.a().pool()));
+  EXPECT_EQ(*sa.send_mbuf_to(c, m, {}), 100u);
+  p.run(300ms);
+  auto chain = sb.recv_mbuf(*a, 1000);
+  ASSERT_TRUE(chain);
+  EXPECT_EQ((*chain)->pkt_len, 102u);
+  ASSERT_TRUE(sa.close(c));
+  ASSERT_TRUE(sb.close(*a));
+  EXPECT_EQ(sb.open_descriptors(), 1u);
+}
+
+TEST(HostTest, InstancesAreBoundedAndNamed) {
+  core::VirtualClock clock;
+  core::TimerWheel wheel(clock);
+  InstanceConfig tiny;
+  tiny.pool_packets = 16;
+  tiny.enable_tcp = false;
+  Host h(clock, wheel, tiny);
+  EXPECT_EQ(h.default_instance().name(), "defaultTcpipStack");
+  EXPECT_EQ(h.default_instance().sockets().socket(SockType::kStream).error(), SocketError::kNotSupported);
+  EXPECT_EQ(h.vmotion().name(), "vmotion");
+  InstanceConfig c = tiny;
+  c.name = "vmotion";
+  EXPECT_EQ(h.add_instance(c).error(), ConfigError::kAddressInUse);
+  for (size_t i = h.size(); i < Host::kMaxInstances; ++i) {
+    c.name = "extra" + std::to_string(i);
+    ASSERT_TRUE(h.add_instance(c));
+  }
+  c.name = "one-too-many";
+  EXPECT_EQ(h.add_instance(c).error(), ConfigError::kTooMany);
+  EXPECT_EQ(h.find("extra5")->name(), "extra5");
+  EXPECT_EQ(h.find("nope"), nullptr);
+  EXPECT_EQ(h.default_instance().sysctl_set("net.inet.ip.ttl", 300).error(), TunableError::kOutOfRange);
+  EXPECT_EQ(h.default_instance().sysctl_set("net.inet.nope", 1).error(), TunableError::kUnknown);
+}
+
+TEST(HostTest, TcpSysctlsReachTheRunningTcpStack) {
+  core::VirtualClock clock;
+  core::TimerWheel wheel(clock);
+  InstanceConfig c;
+  c.pool_packets = 64;
+  Host h(clock, wheel, c);
+  Instance& in = h.default_instance();
+  EXPECT_EQ(*in.sysctl_get("net.inet.tcp.sendspace"), 32768);
+  ASSERT_TRUE(in.sysctl_set("net.inet.tcp.sendspace", 65536));
+  EXPECT_EQ(in.tcp()->tunables().sendspace, 65536u);
+  EXPECT_EQ(*in.sysctl_get("net.inet.tcp.sendspace"), 65536);
+  // The vMotion instance keeps its own value.
+  EXPECT_EQ(h.vmotion().tcp()->tunables().sendspace, 32768u);
+}
+
 struct Impairment {
   const char* name;
   link::ImpairmentConfig cfg;
