@@ -39,7 +39,7 @@ constexpr TunableSpec kSpecs[] = {
      "Number of packets to hold per ARP entry"},
     {"net.link.ether.inet.wait", 20, 1, 3600, TunableUnit::kSeconds,
      "Incomplete ARP entry lifetime in seconds (host down hold-down)"},
-    {"vnetref.arp.max_entries", 1024, 1, 1 << 20, TunableUnit::kCount_,
+    {"vnetref.arp.max_entries", 1024, 1, 65536, TunableUnit::kCount_,
      "Bound on ARP cache entries per instance (vnetref; FreeBSD bounds by memory)"},
 };
 

@@ -112,6 +112,10 @@ Netstack::Netstack(std::string name, const core::Clock& clock, core::TimerWheel&
 Netstack::~Netstack() {
   // Transports registered from outside may already be gone; only ours remain valid.
   transports_.fill(nullptr);
+  // A link outliving us must not deliver into a dead interface.
+  for (auto& ifp : ifs_) {
+    if (ifp->link_ != nullptr && ifp->link_->receiver() == ifp.get()) ifp->link_->attach(nullptr);
+  }
 }
 
 // ---------------------------------------------------------------------------------
