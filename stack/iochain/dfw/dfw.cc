@@ -385,7 +385,7 @@ void DfwFilter::reject(const core::Packet& p, const PacketInfo& pi, Direction di
   if (!reply) return;
   std::copy(buf, buf + n, reply->data());
   reply->meta.vlan_tci = p.meta.vlan_tci;
-  reply->meta.user = p.meta.user;
+  reply->meta.user = p.meta.user | (uint64_t{1} << 63);  // a new packet, derived from the trigger
   // Back toward the source: the reverse direction.
   host.inject(std::move(reply), reverse(dir));
 }

@@ -398,7 +398,7 @@ DropReason SwsecFilter::egress(core::Packet& p, const PacketInfo& pi, bool ok, F
       if (!reply) return DropReason::kCount;  // no buffer: let the request through instead
       std::memcpy(reply->data(), buf, n);
       reply->meta.vlan_tci = p.meta.vlan_tci;
-      reply->meta.user = p.meta.user;
+      reply->meta.user = p.meta.user | (uint64_t{1} << 63);  // a new packet, derived from the trigger
       host.inject(std::move(reply), Direction::kIngress);
       return DropReason::kArpSuppressed;
     }
