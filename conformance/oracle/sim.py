@@ -80,6 +80,7 @@ class Sim:
         self.pending_faults = []  # (slot, direction, packet, meta)
         self.disconnected = False
         self.chain_drops = {}
+        self.services = {}  # name -> up; a service nobody took down is up
 
     # -- configuration ----------------------------------------------------------------
     def add(self, slot, model, config, policy="failClosed", failed=False, params=None):
@@ -87,7 +88,12 @@ class Sim:
         configuration is refused, so the chain applies `policy`."""
         self.t.filter(slot, config, failure_policy=policy, params=params)
         self.slots[slot] = ChainSlot(model, policy, failed)
+        model.services = self.services
         return model
+
+    def service(self, name, up, note=None):
+        self.t.service(name, up, note=note)
+        self.services[name] = up
 
     # -- the walk ---------------------------------------------------------------------------
     @staticmethod
@@ -119,7 +125,7 @@ class Sim:
                 return
             pkt = v.packet
             dontcare = v.dontcare or dontcare
-        outputs.append((direction, pkt, list(dontcare), None, prefix))
+        outputs.append((direction, pkt, list(dontcare), None, prefix, None))
 
     def _apply(self, s, cs, v, direction, outputs, pkt):
         """Books a verdict; returns True when the packet stops here."""
@@ -135,15 +141,15 @@ class Sim:
             cs.counters["injected"] += 1
             self._walk(q, d, s, outputs, dc, len(inj) > 3 and inj[3])
         if v.kind == "fault":
-            outputs.append(("slowpath", pkt, [], s, False))
+            outputs.append(("slowpath", pkt, [], s, False, v.meta))
             self.pending_faults.append((s, direction, pkt, v.meta))
         if v.kind == "pass":
             cs.counters["passed"] += 1
         return finished
 
     def _emit(self, outputs, note=None):
-        for where, pkt, dontcare, slot, prefix in outputs:
-            self.t.expect(where, pkt, dontcare=dontcare, slot=slot, prefix=prefix, note=note)
+        for where, pkt, dontcare, slot, prefix, meta in outputs:
+            self.t.expect(where, pkt, dontcare=dontcare, slot=slot, prefix=prefix, meta=meta, note=note)
 
     # -- steps --------------------------------------------------------------------------------
     def send(self, direction, pkt, id=None, vlan=0, note=None, expect_note=None):

@@ -197,7 +197,7 @@ class Trace:
         parts.append(pattern_text(data, None, layer_groups(pkt)))
         self._step(" ".join(parts), _join_notes(note, scapy_note(pkt)))
 
-    def expect(self, where, pkt, id=None, prefix=False, dontcare=(), slot=None, note=None):
+    def expect(self, where, pkt, id=None, prefix=False, dontcare=(), slot=None, meta=None, note=None):
         """Expect `pkt` (Scapy or bytes) to leave at `where`. `dontcare` names fields
         ("IP.id", "IP.chksum") an implementation may choose; `prefix` allows the actual
         packet to be longer (only the given bytes are compared)."""
@@ -215,6 +215,9 @@ class Trace:
         if slot is not None:
             assert where == "slowpath"
             parts.append("slot=%d" % slot)
+        if meta is not None:
+            assert where == "slowpath"
+            parts.append("meta=" + (bytes(meta).hex() or "-"))
         if prefix:
             parts.append("match=prefix")
         parts.append(pattern_text(data, mask, layer_groups(pkt)))

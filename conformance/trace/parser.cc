@@ -656,7 +656,10 @@ Parser::Status Parser::expect_line(const std::vector<Token>& t, std::string_view
   else if (what == "slowpath") s.where = Port::kSlowPath;
   else return fail(TraceErrorKind::kSyntax, t[1].column, "unknown expectation \"" + std::string(what) + "\"");
   std::vector<std::string_view> allowed = {"id", "match"};
-  if (s.where == Port::kSlowPath) allowed.push_back("slot");
+  if (s.where == Port::kSlowPath) {
+    allowed.push_back("slot");
+    allowed.push_back("meta");
+  }
   auto end = options(t, 2, allowed, opts);
   if (!end) return core::Err<TraceError>(end.error());
   for (const auto& [k, tok] : opts) {
@@ -671,6 +674,15 @@ Parser::Status Parser::expect_line(const std::vector<Token>& t, std::string_view
       uint32_t n = 0;
       if (!parse_uint(v, uint32_t{15}, n)) return fail(TraceErrorKind::kBadNumber, tok.column, "slot must be 0-15");
       s.slot = n;
+    } else if (k == "meta") {
+      if (v == "-") {
+        s.meta = std::vector<uint8_t>{};
+      } else {
+        auto m = parse_hex_pattern(v, false);
+        if (!m) return fail(TraceErrorKind::kBadHex, tok.column, m.error());
+        if (m->bytes.size() > 2048) return fail(TraceErrorKind::kTooLarge, tok.column, "metadata is at most 2048 bytes");
+        s.meta = std::move(m->bytes);
+      }
     }
   }
   if (*end == t.size()) return fail(TraceErrorKind::kBadHex, t.back().column, "missing packet bytes (or \"any\")");

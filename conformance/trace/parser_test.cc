@@ -245,3 +245,20 @@ TEST(PatternTest, ExactPrefixAndWildcards) {
 
 }  // namespace
 }  // namespace vnetref::conformance
+
+namespace vnetref::conformance {
+namespace {
+
+TEST(ParserTest, SlowPathMetadataExpectation) {
+  auto r = parse_trace(with_header("expect slowpath slot=4 meta=7376633a61 00\nexpect slowpath meta=- any\n"));
+  ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  const auto& e = std::get<ExpectPacketStep>(r->steps[0].op);
+  ASSERT_TRUE(e.meta.has_value());
+  EXPECT_EQ(std::string(e.meta->begin(), e.meta->end()), "svc:a");
+  EXPECT_TRUE(std::get<ExpectPacketStep>(r->steps[1].op).meta->empty());
+  EXPECT_EQ(error_of(with_header("expect egress meta=00 00\n")).kind, TraceErrorKind::kSyntax);
+  EXPECT_EQ(error_of(with_header("expect slowpath meta=0g 00\n")).kind, TraceErrorKind::kBadHex);
+}
+
+}  // namespace
+}  // namespace vnetref::conformance

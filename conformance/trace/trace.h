@@ -107,6 +107,7 @@ struct ExpectPacketStep {
   Port where = Port::kEgress;
   std::string id;  // label for reports (optional)
   std::optional<uint32_t> slot;  // kSlowPath: the slot that faulted it
+  std::optional<std::vector<uint8_t>> meta;  // kSlowPath: the metadata it was faulted with
   PacketPattern pattern;
 };
 

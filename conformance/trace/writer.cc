@@ -81,6 +81,7 @@ std::string format_trace(const Trace& t) {
       out += std::string("expect ") + name_of(e->where);
       if (!e->id.empty()) out += " id=" + e->id;
       if (e->slot) out += " slot=" + std::to_string(*e->slot);
+      if (e->meta) out += " meta=" + (e->meta->empty() ? std::string("-") : to_hex(*e->meta));
       if (e->pattern.any) {
         out += " any\n";
       } else {

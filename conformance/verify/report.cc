@@ -69,7 +69,9 @@ std::string indent_lines(const std::string& text, const std::string& indent) {
 
 std::string arrived_label(const ArrivedPacket& p) {
   std::string s = p.where;
-  if (p.where == "slowpath") s += " (slot " + std::to_string(p.slot) + ")";
+  if (p.where == "slowpath") {
+    s += " (slot " + std::to_string(p.slot) + ", meta " + wire::python_bytes_repr(p.meta) + ")";
+  }
   if (!p.id.empty()) s += " id=" + p.id;
   s += ", " + std::to_string(p.bytes.size()) + " bytes";
   if (p.step_line != 0) s += ", arrived at line " + std::to_string(p.step_line);

@@ -40,6 +40,7 @@ Json arrived_json(const ArrivedPacket& p) {
   o.set("slot", Json::integer(p.slot));
   o.set("line", Json::integer(p.step_line));
   o.set("bytes", hex(p.bytes));
+  o.set("meta", hex(p.meta));
   return o;
 }
 
@@ -173,6 +174,7 @@ core::Result<CaseResult, std::string> case_result_from_json(const config::Json& 
         p.slot = static_cast<uint32_t>(num(aj, "slot"));
         p.step_line = static_cast<uint32_t>(num(aj, "line"));
         p.bytes = bytes(aj, "bytes");
+        p.meta = bytes(aj, "meta");
         f.arrived.push_back(std::move(p));
       }
     }

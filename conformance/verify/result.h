@@ -34,6 +34,7 @@ struct ArrivedPacket {
   uint32_t slot = 0;  // slowpath: the faulting slot
   uint32_t step_line = 0;  // the step during which it arrived
   std::vector<uint8_t> bytes;
+  std::vector<uint8_t> meta;  // slowpath: fault metadata
 };
 
 // One field that differs, named like Scapy ("TCP", "TCP.flags", "RA", "R").

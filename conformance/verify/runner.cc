@@ -12,6 +12,7 @@
 #include "stack/core/clock.h"
 #include "stack/iochain/chain.h"
 #include "stack/iochain/trace.h"
+#include "stack/wire/pretty.h"
 
 namespace vnetref::conformance {
 
@@ -144,8 +145,9 @@ class CaseHost {
   std::optional<Failure> run_step(uint32_t index, const Step& step);
   std::optional<Failure> finish(uint32_t index);
 
-  void collect(const core::Packet& p, Port where, uint32_t slot = 0) {
+  void collect(const core::Packet& p, Port where, uint32_t slot = 0, std::span<const uint8_t> meta = {}) {
     ArrivedPacket a;
+    a.meta.assign(meta.begin(), meta.end());
     a.where = name_of(where);
     a.id = id_name(p.meta.user);
     a.slot = slot;
@@ -222,7 +224,7 @@ void Sink::deliver(core::PacketBatch& batch, Direction dir) {
 
 bool RecordingSlowPath::on_fault(iochain::FaultRecord& record) {
   if (pending_.size() >= kMaxSlowPath) return false;  // the chain counts slowpath_full
-  h_.collect(*record.packet, Port::kSlowPath, record.slot);
+  h_.collect(*record.packet, Port::kSlowPath, record.slot, record.meta);
   pending_.push_back(std::move(record));
   return true;
 }
@@ -297,8 +299,9 @@ std::optional<Failure> CaseHost::expect_packet(uint32_t index, const Step& step,
   ArrivedPacket got = std::move(q.front());
   q.pop_front();
   const bool slot_ok = !e.slot || *e.slot == got.slot;
+  const bool meta_ok = !e.meta || *e.meta == got.meta;
   const auto mismatch = e.pattern.first_mismatch(got.bytes);
-  if (!mismatch && slot_ok) return std::nullopt;
+  if (!mismatch && slot_ok && meta_ok) return std::nullopt;
   Failure f = failure(index, step, "packet mismatch", "");
   f.has_packets = true;
   f.expected_hex = e.pattern.to_hex();
@@ -307,6 +310,10 @@ std::optional<Failure> CaseHost::expect_packet(uint32_t index, const Step& step,
   f.actual = got.bytes;
   if (!slot_ok) {
     f.message = "packet faulted by slot " + std::to_string(got.slot) + ", expected slot " + std::to_string(*e.slot);
+  } else if (!mismatch && !meta_ok) {
+    f.message = "slow-path metadata differs: expected " + wire::python_bytes_repr(*e.meta) + " got " +
+                wire::python_bytes_repr(got.meta);
+    f.diffs.push_back(FieldDiff{"slowpath", "meta", wire::python_bytes_repr(*e.meta), wire::python_bytes_repr(got.meta)});
   } else {
     f.diffs = diff_packets(f.expected_resolved, f.actual, e.pattern.prefix);
     const size_t at = *mismatch;

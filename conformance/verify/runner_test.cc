@@ -204,7 +204,7 @@ TEST(ResultJsonTest, RoundTrips) {
   f.has_packets = true;
   f.actual = {1, 2, 3};
   f.diffs.push_back(FieldDiff{"TCP", "TCP.flags", "RA", "R"});
-  f.arrived.push_back(ArrivedPacket{"slowpath", "p", 2, 7, {9}});
+  f.arrived.push_back(ArrivedPacket{"slowpath", "p", 2, 7, {9}, {1, 2}});
   r.failure = f;
   auto back = case_result_from_json(*config::parse_json(to_json(r).dump()));
   ASSERT_TRUE(back.has_value()) << back.error();
@@ -212,6 +212,7 @@ TEST(ResultJsonTest, RoundTrips) {
   EXPECT_EQ(back->clauses, r.clauses);
   EXPECT_EQ(back->failure->diffs[0].actual, "R");
   EXPECT_EQ(back->failure->arrived[0].slot, 2u);
+  EXPECT_EQ(back->failure->arrived[0].meta, (std::vector<uint8_t>{1, 2}));
   EXPECT_EQ(back->failure->actual, f.actual);
   EXPECT_EQ(back->log, r.log);
 }
