@@ -114,10 +114,19 @@ struct Pvlan {
 class Harness {
  public:
   explicit Harness(uint8_t variant) {
-    auto cfg = host::load_topology(topology_json(variant));
-    if (!cfg) violation("fuzz topology does not load: " + cfg.error().to_string());
-    cfg_ = *cfg;
-    auto t = host::Topology::build(cfg_, pool(), clock_, wheel_);
+    // Parsed once per variant: the schema loader is fuzzed elsewhere, the switches here.
+    static std::map<uint8_t, host::TopologyConfig> parsed;
+    const uint8_t v = variant & 0x1f;
+    if (parsed.count(v) == 0) {
+      auto cfg = host::load_topology(topology_json(v));
+      if (!cfg) violation("fuzz topology does not load: " + cfg.error().to_string());
+      parsed[v] = *cfg;
+    }
+    cfg_ = parsed[v];
+    host::BuildOptions bo;
+    bo.mac_table_entries = 256;  // small tables: building the topology dominates an input's cost
+    bo.queue_packets = 256;
+    auto t = host::Topology::build(cfg_, pool(), clock_, wheel_, bo);
     if (!t) violation("fuzz topology does not build: " + t.error());
     topo_ = std::move(*t);
     topo_->add_to(runner_);
@@ -367,9 +376,16 @@ class Harness {
   }
 
  private:
+  // The external port of the physical network: what reaches it is delivered.
   class Sink final : public vswitch::PortEndpoint {
    public:
-    void deliver(PortId, core::PacketBatch&) override {}
+    explicit Sink(Harness& h) : h_(h) {}
+    void deliver(PortId, core::PacketBatch& b) override {
+      for (const core::Packet* p : b) h_.fate(p->meta.user);
+    }
+
+   private:
+    Harness& h_;
   };
 
   host::TopologyConfig cfg_;
@@ -386,7 +402,7 @@ class Harness {
   std::vector<uint64_t> injected_;
   uint64_t next_id_ = 0;
   uint32_t ext_ = 0;
-  Sink ext_sink_;
+  Sink ext_sink_{*this};
 };
 
 }  // namespace

@@ -552,9 +552,12 @@ core::Result<TopologyConfig, LoadError> load_topology(std::string_view text) {
         errors.push_back({bp + ".host", at.location(), "no host named \"" + b.host + "\""});
         continue;
       }
-      for (const auto& [up, pnic] : b.uplinks)
+      for (const auto& binding : b.uplinks) {
+        const std::string& pnic = binding.second;  // (clang 14 cannot capture structured bindings)
         if (std::none_of(h->pnics.begin(), h->pnics.end(), [&](const PnicConfig& p) { return p.name == pnic; }))
-          errors.push_back({bp + ".uplinks." + up, at.location(), "host \"" + b.host + "\" has no pNIC \"" + pnic + "\""});
+          errors.push_back({bp + ".uplinks." + binding.first, at.location(),
+                            "host \"" + b.host + "\" has no pNIC \"" + pnic + "\""});
+      }
     }
   }
   if (!errors.empty()) return core::Err(LoadError{std::move(errors)});

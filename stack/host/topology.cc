@@ -28,8 +28,15 @@ std::string Topology::attach_uplink(const std::string& host, const PnicConfig& p
 }
 
 core::Result<std::unique_ptr<Topology>, std::string> Topology::build(const TopologyConfig& cfg, core::BufferPool& pool,
-                                                                     const core::Clock& clock, core::TimerWheel& wheel) {
-  std::unique_ptr<Topology> t(new Topology(pool, clock, wheel));
+                                                                     const core::Clock& clock, core::TimerWheel& wheel,
+                                                                     BuildOptions bo) {
+  auto sized = [&bo](vswitch::SwitchOptions o) {
+    o.mac_table_entries = bo.mac_table_entries;
+    o.tx_queue = o.rx_queue = bo.queue_packets;
+    o.shaper_queue = bo.shaper_queue;
+    return o;
+  };
+  std::unique_ptr<Topology> t(new Topology());
   t->cfg_ = cfg;
   if (cfg.physical_network) {
     const auto& pn = *cfg.physical_network;
@@ -69,7 +76,7 @@ core::Result<std::unique_ptr<Topology>, std::string> Topology::build(const Topol
       vswitch::SwitchOptions o;
       o.name = h.name + "/" + sc.name;
       o.max_ports = sc.max_ports;
-      auto sw = std::make_unique<vswitch::VirtualSwitch>(o, pool, clock, wheel);
+      auto sw = std::make_unique<vswitch::VirtualSwitch>(sized(o), pool, clock, wheel);
       cabling_switch = sw.get();
       for (const auto& u : sc.uplinks) {
         const PnicConfig* p = pnic_of(h, u);
@@ -95,6 +102,7 @@ core::Result<std::unique_ptr<Topology>, std::string> Topology::build(const Topol
     d.port_groups = dc.port_groups;
     d.pvlans = dc.pvlans;
     d.ipfix = dc.ipfix;
+    d.options = sized(d.options);
     auto dvs = std::make_unique<vswitch::DistributedSwitch>(d);
     if (t->phys_)
       for (const auto& pv : dc.pvlans) t->phys_->share_learning(pv.secondary, pv.primary);

@@ -55,11 +55,20 @@ struct PortRef {
   uint32_t transmit(core::PacketBatch& b) const { return sw->transmit(id, b); }
 };
 
+// Sizes applied to every switch built (the schema keeps to policy; these are
+// resource knobs of the process, e.g. small tables for fast fuzzing).
+struct BuildOptions {
+  uint32_t mac_table_entries = 16384;
+  uint32_t queue_packets = 1024;  // each port's Tx and Rx queue
+  uint32_t shaper_queue = 1024;
+};
+
 class Topology {
  public:
   ~Topology();
   static core::Result<std::unique_ptr<Topology>, std::string> build(const TopologyConfig& cfg, core::BufferPool& pool,
-                                                                    const core::Clock& clock, core::TimerWheel& wheel);
+                                                                    const core::Clock& clock, core::TimerWheel& wheel,
+                                                                    BuildOptions opts = {});
 
   const TopologyConfig& config() const { return cfg_; }
   PortRef port(const std::string& name) const;
@@ -82,14 +91,10 @@ class Topology {
   uint64_t in_flight() const;
 
  private:
-  Topology(core::BufferPool& pool, const core::Clock& clock, core::TimerWheel& wheel)
-      : pool_(pool), clock_(clock), wheel_(wheel) {}
+  Topology() = default;
   std::string attach_uplink(const std::string& host, const PnicConfig& pnic, vswitch::VirtualSwitch& sw,
                             vswitch::PortId id);
 
-  core::BufferPool& pool_;
-  const core::Clock& clock_;
-  core::TimerWheel& wheel_;
   TopologyConfig cfg_;
   std::unique_ptr<vswitch::PhysicalSwitch> phys_;
   std::map<std::string, std::unique_ptr<vswitch::VirtualSwitch>> vss_;  // "host/switch"
