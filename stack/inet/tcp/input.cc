@@ -54,18 +54,25 @@ void TcpStackImpl::input(core::PacketPtr pkt, const IpMeta& m) {
       return;
     }
   }
-  auto view = wire::TcpView::parse(std::span<const uint8_t>(pkt->data(), hlen));
-  if (!view) {
-    stats_.dropped.inc(TcpDropReason::kBadOptions);
-    return;
-  }
+  const std::span<const uint8_t> h(pkt->data(), hlen);
   SegInfo seg;
-  seg.tuple = FourTuple{m.dst, m.src, view->dst_port(), view->src_port()};
-  seg.seq = view->seq();
-  seg.ack = view->ack();
-  seg.flags = view->flags();
-  seg.wnd = view->window();
-  seg.opts = view->parsed_options();
+  seg.tuple = FourTuple{m.dst, m.src, wire::load_be16(h, 2), wire::load_be16(h, 0)};
+  seg.seq = SeqNum(wire::load_be32(h, 4));
+  seg.ack = SeqNum(wire::load_be32(h, 8));
+  seg.flags = wire::TcpFlags{static_cast<uint16_t>(wire::load_be16(h, 12) & TcpFlags::kMask)};
+  seg.wnd = wire::load_be16(h, 14);
+  if (hlen == 32 && h[20] == 1 && h[21] == 1 && h[22] == 8 && h[23] == 10) {
+    // The layout every timestamp-bearing data segment uses (RFC 7323 appendix A):
+    // decode it directly instead of walking the option list.
+    seg.opts.timestamps = wire::TcpTimestamps{wire::load_be32(h, 24), wire::load_be32(h, 28)};
+  } else if (hlen > 20) {
+    auto opts = wire::TcpOptions::parse(h.subspan(20));
+    if (!opts) {
+      stats_.dropped.inc(TcpDropReason::kBadOptions);
+      return;
+    }
+    seg.opts = *opts;
+  }
   seg.len = total - hlen;
   seg.tos = m.tos;
   if (bad_unicast(m.src) || bad_unicast(m.dst) || seg.tuple.lport == 0 || seg.tuple.rport == 0) {
@@ -144,7 +151,7 @@ void TcpStackImpl::apply_syn_options(Tcb& t, const SegInfo& seg) {
   t.snd_wscale = t.ws_ok ? std::min<uint8_t>(*o.window_scale, 14) : 0;  // RFC 7323 2.3: cap at 14
   if (t.ts_ok) {
     t.ts_recent = o.timestamps->value;
-    t.ts_recent_age = clock_.now();
+    t.ts_recent_age = now();
   }
   compute_maxseg(t);
 }
@@ -178,7 +185,7 @@ void TcpStackImpl::send_syn_ack_cookie(Tcb& l, const SegInfo& seg) {
   if (tun_.rfc1323 && seg.opts.window_scale) p.wscale = *seg.opts.window_scale;
   p.sack = tun_.sack_enable && seg.opts.sack_permitted;
   p.timestamps = tun_.rfc1323 && seg.opts.timestamps.has_value();
-  const int64_t secs = core::to_nanos(clock_.now()) / 1000000000;
+  const int64_t secs = core::to_nanos(now()) / 1000000000;
   const uint32_t iss = cookies_.make(seg.tuple, seg.seq.raw(), p, secs);
   wire::TcpOptions o;
   o.mss = static_cast<uint16_t>(local_mss(seg.tuple.raddr, l.user_maxseg));
@@ -186,7 +193,7 @@ void TcpStackImpl::send_syn_ack_cookie(Tcb& l, const SegInfo& seg) {
   o.sack_permitted = p.sack;
   if (p.timestamps) {
     uint32_t off = make_ts_offset(seg.tuple);
-    uint32_t now_ms = static_cast<uint32_t>(core::to_nanos(clock_.now()) / 1000000);
+    uint32_t now_ms = static_cast<uint32_t>(core::to_nanos(now()) / 1000000);
     o.timestamps = wire::TcpTimestamps{now_ms + off, seg.opts.timestamps->value};
   }
   ++stats_.sc_sendcookie;
@@ -195,7 +202,7 @@ void TcpStackImpl::send_syn_ack_cookie(Tcb& l, const SegInfo& seg) {
 }
 
 void TcpStackImpl::cookie_ack(Tcb& l, const SegInfo& seg, core::PacketPtr pkt) {
-  const int64_t secs = core::to_nanos(clock_.now()) / 1000000000;
+  const int64_t secs = core::to_nanos(now()) / 1000000000;
   auto p = cookies_.check(seg.tuple, (seg.seq - 1).raw(), (seg.ack - 1).raw(), secs);
   if (!p) {
     stats_.dropped.inc(TcpDropReason::kBadCookie);
@@ -227,7 +234,7 @@ void TcpStackImpl::cookie_ack(Tcb& l, const SegInfo& seg, core::PacketPtr pkt) {
   t.ts_ok = p->timestamps && seg.has_ts();
   if (t.ts_ok) {
     t.ts_recent = seg.opts.timestamps->value;
-    t.ts_recent_age = clock_.now();
+    t.ts_recent_age = now();
   }
   compute_maxseg(t);
   t.snd_wnd = uint32_t{seg.wnd} << t.snd_wscale;
@@ -299,7 +306,7 @@ void TcpStackImpl::listen_input(Tcb& l, const SegInfo& seg, core::PacketPtr pkt)
   ++embryonic_total_;
   ++stats_.sc_added;
   demux_insert(t);
-  t.last_rcv = clock_.now();
+  t.last_rcv = now();
   output(t);  // SYN-ACK; data on the SYN is not queued (the peer resends it)
 }
 
@@ -315,7 +322,7 @@ void TcpStackImpl::established(Tcb& t) {
   t.cc.cwnd = t.rxtshift > 0 ? t.maxseg : tun_.initcwnd_segments * t.maxseg;
   t.rxtshift = 0;
   t.keep_timer.cancel();
-  t.last_rcv = clock_.now();
+  t.last_rcv = now();
   arm_keepalive(t);
   if (t.parent != nullptr) {
     Tcb& l = *t.parent;
@@ -381,7 +388,7 @@ void TcpStackImpl::syn_sent_input(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
   if (t.ts_ok && seg.opts.timestamps && seg.opts.timestamps->echo_reply != 0) {
     rtt_sample(t, milliseconds(ts_now(t) - seg.opts.timestamps->echo_reply));
   } else if (t.rtt_timing && t.rxtshift == 0) {
-    rtt_sample(t, clock_.now() - t.rtt_start);  // Karn: only a SYN sent once is timed
+    rtt_sample(t, now() - t.rtt_start);  // Karn: only a SYN sent once is timed
   }
   t.rtt_timing = false;
   t.snd_una = seg.ack;
@@ -428,7 +435,7 @@ void TcpStackImpl::handle_dupack(Tcb& t, const SegInfo& seg) {
     ++stats_.fastrexmit;
     ++t.st.fast_recoveries;
     t.rtt_timing = false;
-    t.cca->on_congestion(t.cc, t.flight(), clock_.now());
+    t.cca->on_congestion(t.cc, t.flight(), now());
     if (t.sack_ok) {
       // RFC 6675 section 5 step (4): cwnd = ssthresh, retransmit the first lost segment.
       ++stats_.sack_recovery_episode;
@@ -467,7 +474,7 @@ void TcpStackImpl::process_ack(Tcb& t, const SegInfo& seg, bool* stop) {
     if (t.ts_ok && seg.opts.timestamps && seg.opts.timestamps->echo_reply != 0) {
       rtt_sample(t, milliseconds(ts_now(t) - seg.opts.timestamps->echo_reply));
     } else if (t.rtt_timing && t.rxtshift == 0) {
-      rtt_sample(t, clock_.now() - t.rtt_start);
+      rtt_sample(t, now() - t.rtt_start);
     }
     t.rtt_timing = false;
     t.snd_una = t.iss + 1;
@@ -494,7 +501,7 @@ void TcpStackImpl::process_ack(Tcb& t, const SegInfo& seg, bool* stop) {
     *stop = true;
     return;
   }
-  const Instant now = clock_.now();
+  const Instant now = this->now();
   // ECN-Echo (RFC 3168 6.1.2): react once per window of data.
   if (t.ecn_ok && seg.flags.has(TcpFlags::kEce) && !t.in_recovery && t.ecn_recover <= t.snd_una &&
       t.flight() > 0) {
@@ -582,7 +589,7 @@ void TcpStackImpl::process_ack(Tcb& t, const SegInfo& seg, bool* stop) {
     switch (t.state) {
       case TcpState::kFinWait1:
         set_state(t, TcpState::kFinWait2);
-        if (t.user_closed) wheel_.schedule_after(t.twomsl_timer, milliseconds(tun_.finwait2_timeout_ms));
+        if (t.user_closed) after(t.twomsl_timer, milliseconds(tun_.finwait2_timeout_ms));
         break;
       case TcpState::kClosing:
         enter_time_wait(t);
@@ -628,7 +635,7 @@ void TcpStackImpl::process_data(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
     // CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT: the peer already sent its FIN.
     if (t.state == TcpState::kTimeWait && fin) {
       t.ack_now = true;  // a retransmitted FIN: ACK it and restart 2 MSL (RFC 9293)
-      wheel_.schedule_after(t.twomsl_timer, milliseconds(2ull * tun_.msl_ms));
+      after(t.twomsl_timer, milliseconds(2ull * tun_.msl_ms));
     }
     return;
   }
@@ -706,7 +713,7 @@ void TcpStackImpl::process_data(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
         t.ack_now = true;
       } else if (!t.ack_now && !t.delack_pending) {
         t.delack_pending = true;
-        wheel_.schedule_after(t.delack_timer, milliseconds(tun_.delacktime_ms));
+        after(t.delack_timer, milliseconds(tun_.delacktime_ms));
       }
       notify(t, Event::kReadable);
     }
@@ -746,7 +753,7 @@ void TcpStackImpl::tcb_input(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
       return;
     }
   }
-  const Instant now = clock_.now();
+  const Instant now = this->now();
   t.last_rcv = now;
   if (t.keep_probes > 0) {
     // The peer answered: the next probe comes a full keepidle later, not keepintvl.

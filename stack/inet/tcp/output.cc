@@ -96,7 +96,7 @@ void TcpStackImpl::send_rst(Tcb& t) {
 
 void TcpStackImpl::challenge_ack(Tcb& t, TcpDropReason why) {
   stats_.dropped.inc(why);
-  Instant now = clock_.now();
+  Instant now = this->now();
   if (now - t.ack_war_start >= milliseconds(tun_.ack_war_timewindow_ms)) {
     t.ack_war_start = now;
     t.ack_war_cnt = 0;
@@ -156,7 +156,9 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
           t.reass.sack_blocks(std::span<wire::SackBlock>(o.sack_blocks.data(), t.ts_ok ? 3 : 4)));
     }
   }
-  const size_t hlen = 20 + o.encoded_len();
+  // Timestamps alone (every data segment and most ACKs): NOP, NOP, TS written directly.
+  const bool ts_only = !syn && o.timestamps && o.sack_count == 0;
+  const size_t hlen = ts_only ? 32 : 20 + o.encoded_len();
   if (hlen > kMaxHeader || p->tailroom() < hlen) return false;
   // Window: unscaled in SYNs (RFC 7323 2.2); rounded up so the offered edge never recedes.
   uint32_t win = receive_window(t);
@@ -171,7 +173,15 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
   uint8_t* h = p->data();
   const SeqNum ack = (flags & TcpFlags::kAck) ? t.rcv_nxt : SeqNum(0);
   write_header(h, t.tuple, seq, ack, flags, field, hlen);
-  if (hlen > 20) {
+  if (ts_only) {
+    std::span<uint8_t> b(h, hlen);
+    h[20] = wire::tcp_option::kNop;
+    h[21] = wire::tcp_option::kNop;
+    h[22] = wire::tcp_option::kTimestamps;
+    h[23] = 10;
+    wire::store_be32(b, 24, o.timestamps->value);
+    wire::store_be32(b, 28, o.timestamps->echo_reply);
+  } else if (hlen > 20) {
     auto r = o.emit(std::span<uint8_t>(h + 20, hlen - 20));
     if (!r) return false;
   }
@@ -278,7 +288,7 @@ bool TcpStackImpl::try_send_new(Tcb& t, bool use_cwnd, bool force) {
   if (len > 0 && new_data && !t.rtt_timing) {
     t.rtt_timing = true;
     t.rtt_seq = t.snd_nxt;
-    t.rtt_start = clock_.now();
+    t.rtt_start = now();
   }
   t.snd_nxt += len + (fin ? 1 : 0);
   if (t.snd_nxt > t.snd_max) t.snd_max = t.snd_nxt;
@@ -324,7 +334,7 @@ void TcpStackImpl::output(Tcb& t) {
       if (send_segment(t, t.iss, 0, flags) && t.rxtshift == 0 && !t.rtt_timing) {
         t.rtt_timing = true;
         t.rtt_seq = t.iss;
-        t.rtt_start = clock_.now();
+        t.rtt_start = now();
       }
       t.snd_nxt = t.iss + 1;
       if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;

@@ -53,6 +53,7 @@ void SendBuffer::drop_front(uint32_t n) {
     if (e_end <= target) {
       core::free_chain(e.pkt);
       q_.pop_front();
+      if (hint_ > 0) --hint_;
       continue;
     }
     if (e.start < target) {
@@ -69,13 +70,17 @@ void SendBuffer::drop_front(uint32_t n) {
 }
 
 size_t SendBuffer::find(uint64_t abs) const {
+  // Sequential transmission asks for the entry of the last lookup or the next one.
+  for (size_t i = hint_; i < q_.size() && i < hint_ + 2; ++i) {
+    if (q_[i].start <= abs && abs < q_[i].start + q_[i].pkt->data_len) return hint_ = i;
+  }
   // Binary search on start offsets: the entry with the last start <= abs.
   size_t lo = 0, hi = q_.size();
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
     if (q_[mid].start <= abs) lo = mid; else hi = mid;
   }
-  return lo;
+  return hint_ = lo;
 }
 
 bool SendBuffer::clone_range(uint32_t off, uint32_t len, core::BufferPool& pool, core::Packet** tail) const {

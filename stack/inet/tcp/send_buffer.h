@@ -49,6 +49,7 @@ class SendBuffer {
   size_t find(uint64_t abs) const;  // index of the entry holding stream offset `abs`
 
   std::deque<Entry> q_;
+  mutable size_t hint_ = 0;  // entry of the last lookup: sends walk the buffer in order
   uint64_t begin_ = 0;  // stream offset of the first byte held
   uint64_t end_ = 0;    // stream offset just past the last byte
 };

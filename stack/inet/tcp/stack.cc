@@ -289,13 +289,13 @@ void TcpStackImpl::compute_maxseg(Tcb& t) {
 
 uint32_t TcpStackImpl::ts_now(const Tcb& t) const {
   // 1 ms timestamp clock (RFC 7323 section 5.4 allows 1 ms .. 1 s per tick).
-  int64_t ms = core::to_nanos(clock_.now()) / 1000000;
+  int64_t ms = core::to_nanos(now()) / 1000000;
   return static_cast<uint32_t>(ms) + t.ts_offset;
 }
 
 uint32_t TcpStackImpl::make_iss(const FourTuple& ft) const {
   // RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 us timer.
-  uint64_t m = static_cast<uint64_t>(core::to_nanos(clock_.now()) / 4000);
+  uint64_t m = static_cast<uint64_t>(core::to_nanos(now()) / 4000);
   uint64_t f = siphash_words(isn_key_, (uint64_t{ft.laddr} << 32) | ft.raddr,
                              (uint64_t{ft.lport} << 16) | ft.rport);
   return static_cast<uint32_t>(m + f);
@@ -436,7 +436,7 @@ core::Status<TcpError> TcpStackImpl::connect(Tcb& t, Endpoint remote) {
   demux_insert(t);
   set_state(t, TcpState::kSynSent);
   ++stats_.connattempt;
-  wheel_.schedule_after(t.keep_timer, milliseconds(tun_.keepinit_ms));
+  after(t.keep_timer, milliseconds(tun_.keepinit_ms));
   output(t);
   return Ok{};
 }
@@ -608,7 +608,7 @@ core::Status<TcpError> TcpStackImpl::close(Tcb& t) {
     }
     case TcpState::kFinWait2:
       // Orphaned FIN_WAIT_2 does not wait forever (net.inet.tcp.finwait2_timeout).
-      wheel_.schedule_after(t.twomsl_timer, milliseconds(tun_.finwait2_timeout_ms));
+      after(t.twomsl_timer, milliseconds(tun_.finwait2_timeout_ms));
       break;
     default:
       break;

@@ -186,13 +186,18 @@ class TcpStackImpl {
 
   // ---- entry guard: defers callbacks and frees until the outermost call returns ----
   struct Guard {
-    explicit Guard(TcpStackImpl& s) : s_(s) { ++s_.depth_; }
+    explicit Guard(TcpStackImpl& s) : s_(s) {
+      // One clock read per entry: the data path asks for "now" many times per segment.
+      if (s_.depth_++ == 0) s_.now_ = s_.clock_.now();
+    }
     ~Guard() {
       if (--s_.depth_ == 0) s_.flush();
     }
     TcpStackImpl& s_;
   };
   void flush();
+  Instant now() const { return depth_ > 0 ? now_ : clock_.now(); }
+  void after(core::Timer& timer, Duration d) { wheel_.schedule(timer, now() + d); }
 
   // ---- socket table ----
   Tcb* lookup(SocketId id) const;
@@ -313,6 +318,7 @@ class TcpStackImpl {
   uint32_t embryonic_total_ = 0;
 
   int depth_ = 0;
+  Instant now_{};
   struct PendingEvent {
     SocketId id;
     Event e;

@@ -12,7 +12,7 @@ using std::chrono::milliseconds;
 
 void TcpStackImpl::arm_rexmt(Tcb& t) {
   t.in_persist = false;
-  wheel_.schedule_after(t.rexmt_timer, t.rtt.rto(t.rxtshift));
+  after(t.rexmt_timer, t.rtt.rto(t.rxtshift));
 }
 
 void TcpStackImpl::rexmt_timeout(Tcb& t) {
@@ -38,7 +38,7 @@ void TcpStackImpl::rexmt_timeout(Tcb& t) {
   }
   // RFC 5681 eq. 4 on the first timeout only; later ones keep ssthresh (cwnd = 1 SMSS).
   if (t.rxtshift == 1) {
-    t.cca->on_rto(t.cc, t.flight(), clock_.now());
+    t.cca->on_rto(t.cc, t.flight(), now());
   } else {
     t.cc.cwnd = t.maxseg;
   }
@@ -56,7 +56,7 @@ void TcpStackImpl::start_persist(Tcb& t) {
   t.in_persist = true;
   Duration d = t.rtt.rto(t.persist_shift);
   d = std::clamp<Duration>(d, milliseconds(tun_.persmin_ms), milliseconds(tun_.persmax_ms));
-  wheel_.schedule_after(t.rexmt_timer, d);
+  after(t.rexmt_timer, d);
 }
 
 void TcpStackImpl::exit_persist(Tcb& t) {
@@ -99,7 +99,7 @@ void TcpStackImpl::arm_keepalive(Tcb& t) {
     t.keep_timer.cancel();
     return;
   }
-  Instant base = std::max(t.last_rcv, clock_.now() - milliseconds(t.keepidle_ms));
+  Instant base = std::max(t.last_rcv, now() - milliseconds(t.keepidle_ms));
   wheel_.schedule(t.keep_timer, base + milliseconds(t.keepidle_ms));
 }
 
@@ -112,7 +112,7 @@ void TcpStackImpl::keep_timeout(Tcb& t) {
     return;
   }
   if (!t.keepalive || !t.have_established() || t.state == TcpState::kTimeWait) return;
-  const Instant now = clock_.now();
+  const Instant now = this->now();
   const Duration idle = now - t.last_rcv;
   if (idle < milliseconds(t.keepidle_ms)) {
     // Traffic arrived since the timer was set: sleep until keepidle after it (lazy
@@ -130,7 +130,7 @@ void TcpStackImpl::keep_timeout(Tcb& t) {
   ++stats_.keepprobe;
   ++t.st.keepalive_probes;
   send_segment(t, t.snd_una - 1, 0, wire::TcpFlags::kAck);
-  wheel_.schedule_after(t.keep_timer, milliseconds(t.keepintvl_ms));
+  after(t.keep_timer, milliseconds(t.keepintvl_ms));
 }
 
 void TcpStackImpl::enter_time_wait(Tcb& t) {
@@ -139,7 +139,7 @@ void TcpStackImpl::enter_time_wait(Tcb& t) {
   t.keep_timer.cancel();
   t.in_persist = false;
   t.sndq.clear();
-  wheel_.schedule_after(t.twomsl_timer, milliseconds(2ull * tun_.msl_ms));
+  after(t.twomsl_timer, milliseconds(2ull * tun_.msl_ms));
   if (!t.notified_closed) {
     t.notified_closed = true;
     notify(t, Event::kClosed);
