@@ -82,12 +82,12 @@ std::vector<uint8_t> template_frame(Reader& r, core::Direction& dir) {
 }
 
 struct World {
-  explicit World(const std::vector<SlotSetup>& s) : h(1024), hub(h.chain, 64), setups(s) {
+  explicit World(const std::vector<SlotSetup>& s) : h(512), hub(h.chain, 64), setups(s) {
     h.chain.set_slow_path(&hub);
     h.chain.set_services(&hub);
     h.chain.set_tracer(&tracer);
     for (const char* svc : {"ids", "mon"}) {
-      hub.add_service(svc, [this](core::PacketPtr& p, core::Direction) { return (p->meta.user & 3) != 3; });
+      hub.add_service(svc, [](core::PacketPtr& p, core::Direction) { return (p->meta.user & 3) != 3; });
     }
   }
 
@@ -157,6 +157,8 @@ void run_input(const uint8_t* data, size_t size, const std::vector<SlotSetup>& s
       const uint16_t n = r.u16() % 4096;
       auto text = r.bytes(n);
       spec.config_json.assign(text.begin(), text.end());
+      // Keep a fuzzed DFW's preallocated connection table small (it is sized by config).
+      if (s.slot == 2) spec.params.push_back({"config.conn_limit", "256"});
     } else {
       spec.config_json = s.configs[sel % s.configs.size()];
     }

@@ -97,7 +97,9 @@ FilterResult<AclConfig> parse_acl_config(std::string_view json, const FilterPara
         rr.error_at(rj, "icmp_type", "icmp_type/icmp_code need protocol icmp");
       }
       r.needs_ip = !r.src.empty() || !r.dst.empty() || r.proto >= 0;
-      for (const auto& [k, v] : rj.members()) {
+      for (const auto& member : rj.members()) {
+        const std::string& k = member.first;
+        const config::Json& v = member.second;
         static const char* kKnown[] = {"id", "action", "direction", "src_mac", "dst_mac", "ethertype", "vlan", "src",
                                        "dst", "protocol", "src_ports", "dst_ports", "icmp_type", "icmp_code"};
         if (std::find_if(std::begin(kKnown), std::end(kKnown), [&](const char* s) { return k == s; }) ==

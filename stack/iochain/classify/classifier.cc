@@ -77,7 +77,8 @@ struct Classifier::Group {
   uint32_t words = 0;  // bitset words (<= 64)
   uint32_t stride = 0; // words + 1 (summary first)
   struct FieldTable {
-    std::vector<uint32_t> starts;    // interval start values (32-bit fields)
+    bool small = false;              // few intervals: scan `starts` instead of tables
+    std::vector<uint32_t> starts;    // interval start values (32-bit fields, small fields)
     std::vector<uint32_t> l1;        // 65537 entries: first interval index per /16 (32-bit fields)
     std::vector<uint32_t> set_of;    // interval -> bitset offset (32-bit), or value -> offset (direct)
     std::vector<uint64_t> bits;      // deduplicated bitsets, `stride` words each
@@ -86,6 +87,12 @@ struct Classifier::Group {
 
   const uint64_t* lookup(int field, uint32_t v) const {
     const FieldTable& t = f[field];
+    if (t.small) {
+      // <= kSmallIntervals starts, sorted: the last one <= v.
+      size_t i = 0;
+      while (i + 1 < t.starts.size() && t.starts[i + 1] <= v) ++i;
+      return t.bits.data() + t.set_of[i];
+    }
     if (kFieldBits[field] == 32) {
       const uint32_t hi = v >> 16;
       uint32_t lo_i = t.l1[hi];
@@ -124,6 +131,8 @@ size_t Classifier::memory_bytes() const {
 }
 
 namespace {
+
+constexpr size_t kSmallIntervals = 8;
 
 struct BitsetHash {
   size_t operator()(const std::vector<uint64_t>& v) const {
@@ -214,15 +223,26 @@ core::Result<Classifier, std::string> Classifier::build(std::span<const RuleSpec
         if (fresh) t.bits.insert(t.bits.end(), key.begin(), key.end());
         interval_set[i] = it->second;
       }
-      if (kFieldBits[fi] == 32) {
+      // Range fills (no per-value compares): interval i covers [starts[i], starts[i+1]).
+      if (ni <= kSmallIntervals) {
+        // A handful of intervals: a short scan beats a 256 KiB table (and builds fast).
+        t.small = true;
+        t.starts = std::move(starts);
+        t.set_of = std::move(interval_set);
+      } else if (kFieldBits[fi] == 32) {
         t.starts = std::move(starts);
         t.set_of = std::move(interval_set);
         t.l1.assign(65537, 0);
-        size_t i = 0;
-        for (uint32_t hi = 0; hi < 65536; ++hi) {
-          const uint32_t v = hi << 16;
-          while (i + 1 < t.starts.size() && t.starts[i + 1] <= v) ++i;
-          t.l1[hi] = static_cast<uint32_t>(i);
+        // l1[hi] = the interval containing hi << 16, i.e. the last interval starting
+        // at or before it.
+        for (size_t i = 0; i < t.starts.size(); ++i) {
+          const uint64_t first_hi = (uint64_t{t.starts[i]} + 0xffff) >> 16;  // first /16 start inside or after
+          const uint64_t end = i + 1 < t.starts.size() ? t.starts[i + 1] : (uint64_t{1} << 32);
+          const uint64_t last_hi = (end - 1) >> 16;  // last /16 start before the next interval
+          if (first_hi <= last_hi) {
+            std::fill(t.l1.begin() + static_cast<std::ptrdiff_t>(first_hi),
+                      t.l1.begin() + static_cast<std::ptrdiff_t>(last_hi + 1), static_cast<uint32_t>(i));
+          }
         }
         // Upper bound for /16 `hi`: the last interval starting inside it.
         t.l1[65536] = static_cast<uint32_t>(t.starts.size() - 1);
@@ -230,10 +250,9 @@ core::Result<Classifier, std::string> Classifier::build(std::span<const RuleSpec
         // the next /16's first value, which may start inside this /16 - correct bound.
       } else {
         t.set_of.assign(size_t{max} + 1, 0);
-        size_t i = 0;
-        for (uint32_t v = 0; v <= max; ++v) {
-          while (i + 1 < ni && starts[i + 1] <= v) ++i;
-          t.set_of[v] = interval_set[i];
+        for (size_t i = 0; i < ni; ++i) {
+          const size_t end = i + 1 < ni ? starts[i + 1] : size_t{max} + 1;
+          std::fill(t.set_of.begin() + starts[i], t.set_of.begin() + static_cast<std::ptrdiff_t>(end), interval_set[i]);
         }
       }
     }

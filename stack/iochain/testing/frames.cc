@@ -109,7 +109,7 @@ std::vector<uint8_t> icmp_frame(const L2& l2, uint32_t src, uint32_t dst, uint8_
   f[l4 + 1] = code;
   put16(f, l4 + 4, ident);
   put16(f, l4 + 6, seq);
-  std::memcpy(f.data() + l4 + 8, data.data(), data.size());
+  if (!data.empty()) std::memcpy(f.data() + l4 + 8, data.data(), data.size());
   put16(f, l4 + 2, wire::internet_checksum(std::span<const uint8_t>(f.data() + l4, f.size() - l4)));
   return f;
 }
