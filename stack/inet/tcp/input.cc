@@ -785,6 +785,12 @@ void TcpStackImpl::tcb_input(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
       return;
     }
   }
+  // The peer retransmitted its SYN: our SYN,ACK was lost. Send it again.
+  if (t.state == TcpState::kSynReceived && seg.flags.syn() && !seg.flags.ack() && seg.seq == t.irs) {
+    t.snd_nxt = t.iss;
+    output(t);
+    return;
+  }
   // A retransmitted SYN,ACK in SYN_RECEIVED (simultaneous open): the SYN is old,
   // the ACK is new. Trim the SYN and keep going (FreeBSD does the same).
   if (t.state == TcpState::kSynReceived && seg.flags.syn() && seg.seq == t.irs) {
@@ -817,6 +823,11 @@ void TcpStackImpl::tcb_input(Tcb& t, SegInfo& seg, core::PacketPtr pkt) {
       ++stats_.rcvpackafterwin;
     }
     stats_.dropped.inc(TcpDropReason::kOutOfWindow);
+    if (t.state == TcpState::kTimeWait && seg.flags.fin() && seg.seq + seglen == t.rcv_nxt) {
+      // The peer retransmitted its FIN (our ACK was lost): ACK it again and restart
+      // 2 MSL (RFC 9293 3.10.7.4, TIME-WAIT).
+      after(t.twomsl_timer, milliseconds(2ull * tun_.msl_ms));
+    }
     // The ACK field of an old segment can still open our send window (zero-window
     // probe replies): process ACK-only information when the segment is not in the future.
     if (seg.flags.ack() && t.synchronized() && seg.seq <= t.rcv_nxt && seg.ack >= t.snd_una &&
