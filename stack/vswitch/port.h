@@ -62,6 +62,8 @@ class FilterContext {
   PortId port_ = kNoPort;
   AttachStage stage_ = AttachStage::kChain;
   int64_t held_ = 0;
+  bool in_call_ = false;           // inside process(): completions net against what it took
+  int64_t completed_in_call_ = 0;
   uint64_t drops_ = 0;
   uint64_t reinjected_ = 0;
 };

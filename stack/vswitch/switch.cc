@@ -153,7 +153,11 @@ core::BufferPool& FilterContext::pool() const { return sw_->pool_; }
 
 void FilterContext::drop(PacketPtr p) {
   if (!p) return;
-  if (held_ > 0) --held_;
+  if (in_call_) {
+    ++completed_in_call_;
+  } else if (held_ > 0) {
+    --held_;
+  }
   ++drops_;
   sw_->drop(sw_->find(port_), std::move(p), DropReason::kFilterDrop);
 }
@@ -161,7 +165,9 @@ void FilterContext::drop(PacketPtr p) {
 bool FilterContext::reinject(PacketPtr p, core::Direction dir) {
   if (!p) return false;
   VirtualSwitch::Port* port = sw_->find(port_);
-  if (held_ > 0) {
+  if (in_call_) {
+    ++completed_in_call_;  // netted against the batch's shrinkage after process()
+  } else if (held_ > 0) {
     --held_;
   } else {
     ++sw_->stats_.generated;  // a packet the filter made itself
@@ -915,19 +921,43 @@ void VirtualSwitch::send_ipfix(std::span<const uint8_t> msg) {
 // ---- data path: input ---------------------------------------------------------------
 uint32_t VirtualSwitch::transmit(PortId id, PacketBatch& batch) {
   Port* p = find(id);
-  const uint32_t n = batch.size();
+  auto release = [&](Port* at, DropReason r) {
+    // Counted by the caller-side counters (tx_no_port_ / the queue's rejected count).
+    for (uint32_t i = 0; i < batch.size(); ++i) {
+      PacketPtr pkt = batch.take(i);
+      if (captures_.active())
+        captures_.on_packet(id, at != nullptr ? at->name : name(), dispatch::CapturePoint::kDrop, *pkt, name_of(r));
+      if (drop_observer_) drop_observer_(*pkt, id, r);
+    }
+    batch.compact();
+  };
   if (p == nullptr) {
-    // No port: nothing to account against but the switch itself.
-    stats_.injected += n;
-    drop_batch(nullptr, batch, DropReason::kPortDown);
+    tx_no_port_.add(batch.size());
+    release(nullptr, DropReason::kPortDown);
     return 0;
   }
   const uint32_t queued = p->txq->enqueue(batch);
-  if (!batch.empty()) {
-    stats_.injected += batch.size();
-    drop_batch(p, batch, DropReason::kTxQueueFull);
-  }
+  if (!batch.empty()) release(p, DropReason::kTxQueueFull);
   return queued;
+}
+
+SwitchStats VirtualSwitch::stats() const {
+  SwitchStats s = stats_;
+  s.delivered = delivered_.load(std::memory_order_relaxed);
+  uint64_t rejected = tx_no_port_.get();
+  for (const auto& p : port_store_) rejected += p->txq->stats().rejected_full;
+  s.injected += rejected;
+  s.dropped += rejected;
+  return s;
+}
+
+core::ReasonCounters<DropReason> VirtualSwitch::drops() const {
+  core::ReasonCounters<DropReason> d = drops_;
+  uint64_t full = 0;
+  for (const auto& p : port_store_) full += p->txq->stats().rejected_full;
+  d.inc(DropReason::kTxQueueFull, full);
+  d.inc(DropReason::kPortDown, tx_no_port_.get());
+  return d;
 }
 
 uint32_t VirtualSwitch::poll_switching(uint32_t budget) {
@@ -991,9 +1021,19 @@ void VirtualSwitch::run_filters(Port& p, PacketBatch& b, core::Direction dir, in
     if (f != nullptr) {
       FilterContext& ctx = p.ctx[static_cast<size_t>(s)];
       const uint32_t before = b.size();
+      ctx.in_call_ = true;
+      ctx.completed_in_call_ = 0;
       f->process(b, dir, ctx);
+      ctx.in_call_ = false;
       b.compact();
-      if (b.size() < before) ctx.held_ += before - b.size();
+      // Taken and not completed yet: held. Completed more than taken: the filter made
+      // new packets (e.g. a reply), which count as generated.
+      const int64_t net = static_cast<int64_t>(before) - static_cast<int64_t>(b.size()) - ctx.completed_in_call_;
+      if (net >= 0) {
+        ctx.held_ += net;
+      } else {
+        stats_.generated += static_cast<uint64_t>(-net);
+      }
     }
     if (s == 1 && captures_.active())
       captures_.on_batch(p.id, p.name,
@@ -1590,14 +1630,15 @@ uint64_t VirtualSwitch::in_flight() const {
 }
 
 core::CounterList VirtualSwitch::counters() const {
+  const SwitchStats st = stats();
   core::CounterList l = {
-      {"injected", stats_.injected},   {"generated", stats_.generated}, {"copies", stats_.copies},
-      {"delivered", delivered_.load(std::memory_order_relaxed)}, {"dropped", stats_.dropped},     {"rarp_sent", stats_.rarp_sent},
+      {"injected", st.injected},   {"generated", st.generated}, {"copies", st.copies},
+      {"delivered", st.delivered}, {"dropped", st.dropped},     {"rarp_sent", stats_.rarp_sent},
       {"beacons_sent", stats_.beacons_sent}, {"lbt_moves", stats_.lbt_moves}, {"failovers", stats_.failovers},
       {"mirrored", stats_.mirrored},   {"learned", stats_.learned},     {"aged", stats_.aged},
       {"mac_table_entries", table_.size()}, {"mac_table_full", table_.stats().full_rejects},
   };
-  drops_.for_each([&l](const char* n, uint64_t v) { l.push_back({std::string("drop.") + n, v}); });
+  drops().for_each([&l](const char* n, uint64_t v) { l.push_back({std::string("drop.") + n, v}); });
   return l;
 }
 

@@ -152,6 +152,8 @@ class VirtualSwitch {
   // ---- data path ----
   // Endpoint -> switch: queues the batch on the port's Tx queue. Frames that do not
   // fit are dropped (kTxQueueFull) and counted. Returns how many were queued.
+  // Runs on the caller's (the endpoint's) worker: its drop counting touches only the
+  // queue's producer-side counter, and a drop observer / capture is called there.
   uint32_t transmit(PortId id, core::PacketBatch& batch);
   // Switches frames queued on every port's Tx queue (and re-injected ones).
   dispatch::Pollable& switching_poller() { return switching_poller_; }
@@ -176,12 +178,9 @@ class VirtualSwitch {
   PortId uplink_by_name(const std::string& name) const;
   std::vector<PortId> ports() const;
   std::vector<PortId> uplinks() const;
-  SwitchStats stats() const {
-    SwitchStats s = stats_;
-    s.delivered = delivered_.load(std::memory_order_relaxed);
-    return s;
-  }
-  const core::ReasonCounters<DropReason>& drops() const { return drops_; }
+  // Counters written by other workers (delivery, transmit overflow) are folded in here.
+  SwitchStats stats() const;
+  core::ReasonCounters<DropReason> drops() const;
   const MacTable& mac_table() const { return table_; }
   uint32_t learned_count(PortId id) const;
   const FlowExporter* ipfix() const { return ipfix_.get(); }
@@ -299,6 +298,8 @@ class VirtualSwitch {
   SwitchStats stats_;  // written by the switching worker
   // Written by the delivery poller, which may run on another worker: own cache line.
   alignas(dispatch::kCacheLine) std::atomic<uint64_t> delivered_{0};
+  // transmit() to a port id that does not exist (caller's worker).
+  alignas(dispatch::kCacheLine) dispatch::OwnedCounter tx_no_port_;
   core::ReasonCounters<DropReason> drops_;
   uint32_t rr_cursor_ = 0;
 };
