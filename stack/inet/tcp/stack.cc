@@ -124,7 +124,9 @@ void TcpStackImpl::flush() {
     PendingEvent ev = events_[i];
     Tcb* t = lookup(ev.id);
     if (t == nullptr) continue;
-    TcpCallbacks& cb = t->cb;
+    if (!t->cb) continue;
+    const std::shared_ptr<const TcpCallbacks> keep = t->cb;
+    const TcpCallbacks& cb = *keep;
     switch (ev.e) {
       case Event::kConnected:
         if (cb.on_connected) cb.on_connected(ev.id);
@@ -182,7 +184,7 @@ core::Result<Tcb*, TcpError> TcpStackImpl::alloc_tcb() {
 void TcpStackImpl::release_handle(Tcb& t) {
   t.handle = false;
   ++slots_[t.slot].gen;  // the id the application held is now stale
-  t.cb = TcpCallbacks{};
+  t.cb.reset();
   if (t.dead) to_free_.push_back(t.slot);
 }
 
@@ -813,7 +815,7 @@ core::Status<TcpError> TcpStack::set_congestion(SocketId s, std::string_view nam
 #undef VNETREF_TCP_WITH
 
 void TcpStack::set_callbacks(SocketId s, TcpCallbacks callbacks) {
-  if (Tcb* t = impl_->lookup(s)) t->cb = std::move(callbacks);
+  if (Tcb* t = impl_->lookup(s)) t->cb = std::make_shared<const TcpCallbacks>(std::move(callbacks));
 }
 uint32_t TcpStack::poll(SocketId s) const {
   Tcb* t = impl_->lookup(s);

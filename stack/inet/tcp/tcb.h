@@ -82,7 +82,9 @@ struct Tcb {
   bool syn_acked = false;     // our SYN is acknowledged: the send buffer starts at SND.UNA
   std::optional<TcpError> so_error;
   std::optional<TcpError> soft_error;  // ICMP / IP errors reported if the connection times out
-  TcpCallbacks cb;
+  // Shared so a callback that closes its socket (or replaces the callbacks) keeps
+  // running on a live object: the invoker holds a reference for the call.
+  std::shared_ptr<const TcpCallbacks> cb;
 
   // socket options
   bool nodelay = false;
