@@ -138,6 +138,26 @@ bool ServiceHub::on_fault(FaultRecord& record) {
   return true;
 }
 
+void ServiceHub::add_port_service(const std::string& name, ChainSink& port) {
+  // The service function runs inside pump(): it remembers where the packet re-enters
+  // the chain and hands it to the port; the packet is then owned by the service VM.
+  services_[name] = Entry{nullptr, true};
+  services_[name].port = &port;
+}
+
+bool ServiceHub::return_from_service(core::PacketPtr packet) {
+  if (!packet) return false;
+  auto it = outstanding_.find(packet->meta.user);
+  if (it == outstanding_.end()) {
+    ++unmatched_returns_;
+    return false;  // freed: a packet the chain never sent out (or sent back twice)
+  }
+  Pending p = std::move(it->second);
+  outstanding_.erase(it);
+  chain_.reinject(p.slot, std::move(packet), p.dir, p.meta);
+  return true;
+}
+
 size_t ServiceHub::pump() {
   size_t n = 0;
   while (!q_.empty()) {
@@ -148,6 +168,17 @@ size_t ServiceHub::pump() {
     if (it == services_.end()) {
       ++unknown_;
       continue;  // the packet is freed with the record
+    }
+    if (it->second.port != nullptr) {
+      if (outstanding_.size() >= limit_ || outstanding_.count(rec.packet->meta.user) != 0) {
+        ++consumed_;  // cannot track its return: dropped here, counted
+        continue;
+      }
+      outstanding_[rec.packet->meta.user] = Pending{rec.slot, rec.dir, rec.meta};
+      core::PacketBatch b;
+      (void)b.push(std::move(rec.packet));
+      it->second.port->deliver(b, rec.dir);
+      continue;
     }
     if (!it->second.fn(rec.packet, rec.dir) || !rec.packet) {
       ++consumed_;

@@ -69,6 +69,14 @@ class ServiceHub final : public SlowPath, public ServiceDirectory {
   explicit ServiceHub(IoChain& chain, size_t queue_limit = 1024) : chain_(chain), limit_(queue_limit) {}
 
   void add_service(const std::string& name, Service fn) { services_[name] = Entry{std::move(fn), true}; }
+  // A service VM behind a switch port: redirected packets are delivered to `port` (in
+  // their direction) and come back through return_from_service(), matched by
+  // PacketMeta::user. At most `queue_limit` packets may be outstanding.
+  void add_port_service(const std::string& name, ChainSink& port);
+  // A packet back from a port service; false (and freed) when it is not outstanding.
+  bool return_from_service(core::PacketPtr packet);
+  size_t outstanding() const { return outstanding_.size(); }
+  uint64_t unmatched_returns() const { return unmatched_returns_; }
   void set_up(const std::string& name, bool up) { services_[name].up = up; }
   bool service_up(std::string_view name) const override;
   bool on_fault(FaultRecord& record) override;
@@ -84,13 +92,20 @@ class ServiceHub final : public SlowPath, public ServiceDirectory {
   struct Entry {
     Service fn;
     bool up = true;
+    ChainSink* port = nullptr;  // port service
   };
   IoChain& chain_;
   size_t limit_;
   std::map<std::string, Entry, std::less<>> services_;
   std::deque<std::pair<std::string, FaultRecord>> q_;
   std::vector<FaultRecord> other_;
-  uint64_t consumed_ = 0, unknown_ = 0;
+  struct Pending {
+    uint32_t slot;
+    Direction dir;
+    std::vector<uint8_t> meta;
+  };
+  std::map<uint64_t, Pending> outstanding_;  // port services: packet id -> where it returns
+  uint64_t consumed_ = 0, unknown_ = 0, unmatched_returns_ = 0;
 };
 
 }  // namespace vnetref::iochain::svcins

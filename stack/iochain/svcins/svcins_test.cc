@@ -101,6 +101,22 @@ TEST_F(Svc, ServiceMayConsumeAndQueueIsBounded) {
   EXPECT_EQ(h.pool.available(), h.pool.capacity());  // nothing leaked
 }
 
+TEST_F(Svc, ServiceVmBehindAPort) {
+  ASSERT_TRUE(h.chain.attach(9, make(9, R"({"service": "svm"})"), FailurePolicy::kFailOpen));
+  testing::CaptureSink svm_port;
+  hub.add_port_service("svm", svm_port);
+  EXPECT_FALSE(h.send(testing::udp_frame(l2, ip("10.0.0.1"), ip("10.0.0.2"), 1, 2), Direction::kIngress, 42));
+  hub.pump();
+  ASSERT_EQ(svm_port.ingress.size(), 1u);
+  EXPECT_EQ(hub.outstanding(), 1u);
+  // The service VM sends it back; it continues down the chain toward the VM.
+  EXPECT_TRUE(hub.return_from_service(std::move(svm_port.ingress[0])));
+  ASSERT_EQ(h.sink.ingress.size(), 1u);
+  EXPECT_EQ(h.sink.ingress[0]->meta.user, 42u);
+  EXPECT_FALSE(hub.return_from_service(testing::make_packet(h.pool, testing::raw_frame(l2, 0x88b5, 10), 99)));
+  EXPECT_EQ(hub.unmatched_returns(), 1u);
+}
+
 TEST(SvcConfig, SlotsAndSchema) {
   EXPECT_FALSE(SvcFilter::create(FilterPlacement{3, 1, 0, 7, "x"}, R"({"service": "a"})"));
   EXPECT_FALSE(SvcFilter::create(FilterPlacement{13, 1, 0, 7, "x"}, R"({"service": "a"})"));
