@@ -39,6 +39,7 @@ Runs the conformance suites (golden traces) against an implementation.
   --suite NAME        only the suite NAME: slot0, slot2, ..., chain (repeatable)
   --case PATTERN      only cases whose name matches the glob PATTERN (repeatable)
   --junit FILE        write JUnit XML
+  --results FILE      write one line per case: status, suite, case (tab-separated)
   --html FILE         write the HTML report (default: out/conformance/report.html)
   --timeout-ms N      time limit per case (default 10000)
   --no-fork           run cases in this process (debugging; a crash ends the run)
@@ -58,6 +59,7 @@ struct Options {
   std::vector<std::string> suites_only;
   std::vector<std::string> cases;
   std::string junit;
+  std::string results;
   std::string html = "out/conformance/report.html";
   int64_t timeout_ms = 10000;
   bool fork = true;
@@ -185,6 +187,8 @@ int main(int argc, char** argv) {
       o.cases.push_back(v);
     } else if (a == "--junit") {
       if (!value(o.junit)) return usage_error("--junit needs a file");
+    } else if (a == "--results") {
+      if (!value(o.results)) return usage_error("--results needs a file");
     } else if (a == "--html") {
       if (!value(o.html)) return usage_error("--html needs a file");
     } else if (a == "--timeout-ms") {
@@ -306,6 +310,14 @@ int main(int argc, char** argv) {
       rc = 2;
     } else {
       std::cout << "JUnit XML: " << fs::absolute(o.junit).lexically_normal().string() << "\n";
+    }
+  }
+  if (!o.results.empty()) {
+    std::ofstream r(o.results);
+    for (const CaseResult& c : report.results) r << name_of(c.status) << '\t' << c.suite << '\t' << c.case_name << '\n';
+    if (!r) {
+      std::cerr << "verify: cannot write " << o.results << "\n";
+      rc = 2;
     }
   }
   fs::create_directories(fs::absolute(o.html).parent_path());
