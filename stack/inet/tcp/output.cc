@@ -138,6 +138,7 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
   core::PacketPtr p = pool_.alloc();
   if (!p) {
     stats_.dropped.inc(TcpDropReason::kNoBuffers);
+    retry_later(t);
     return false;
   }
   const bool syn = flags & TcpFlags::kSyn;
@@ -191,6 +192,7 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
     uint32_t off = seq_diff(seq, t.data_start());
     if (!t.sndq.clone_range(off, len, pool_, &tail)) {
       stats_.dropped.inc(TcpDropReason::kNoBuffers);
+      retry_later(t);
       return false;
     }
     p->pkt_len += len;
@@ -235,6 +237,12 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
     return false;
   }
   return true;
+}
+
+void TcpStackImpl::retry_later(Tcb& t) {
+  // Out of buffers: make sure a timer brings us back (rexmt_timeout() resends
+  // whatever is unacknowledged or unsent; it ignores an idle connection).
+  if (!t.rexmt_timer.armed()) arm_rexmt(t);
 }
 
 uint32_t TcpStackImpl::retransmit_at(Tcb& t, SeqNum seq, uint32_t max) {

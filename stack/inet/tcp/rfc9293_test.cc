@@ -333,3 +333,25 @@ TEST(Callbacks, MayCloseTheSocketFromInsideACallback) {
 
 }  // namespace
 }  // namespace vnetref::inet::tcp
+
+namespace vnetref::inet::tcp {
+namespace {
+
+TEST(Limits, ABufferPoolRunningDryLosesNothing) {
+  // 20 slots for two stacks, their send and receive queues and the wire: sends fail
+  // for lack of buffers again and again; the timers bring the transfer through.
+  TcpTunables t;
+  t.sendspace = 16384;
+  t.recvspace = 16384;
+  testing::TcpPair net({.delay = 1ms}, t, t, 20);
+  auto c = net.connect_pair(80);
+  ASSERT_TRUE(c.has_value());
+  auto data = testing::pattern(200000, 11);
+  EXPECT_EQ(net.transfer(0, c->client, c->server, data, 600s), data);
+  EXPECT_GT(net.a().stats().dropped[TcpDropReason::kNoBuffers] + net.b().stats().dropped[TcpDropReason::kNoBuffers] +
+                net.pool.stats().exhausted,
+            0u);
+}
+
+}  // namespace
+}  // namespace vnetref::inet::tcp

@@ -238,6 +238,7 @@ class TcpStackImpl {
   bool try_send_new(Tcb& t, bool use_cwnd, bool force);
   // Retransmits up to `max` bytes at `seq` (and the FIN when it sits there).
   uint32_t retransmit_at(Tcb& t, SeqNum seq, uint32_t max);
+  void retry_later(Tcb& t);
   // Common tail of every segment we build: checksum, counters, ip_output.
   bool transmit(core::PacketPtr p, const FourTuple& tuple, uint8_t tos);
   // A segment without a connection (RST replies, SYN cookie SYN-ACKs).

@@ -18,6 +18,16 @@ void TcpStackImpl::arm_rexmt(Tcb& t) {
 void TcpStackImpl::rexmt_timeout(Tcb& t) {
   if (t.dead) return;
   const bool handshake = t.state == TcpState::kSynSent || t.state == TcpState::kSynReceived;
+  if (!handshake) {
+    const bool unsent = seq_diff(t.snd_nxt, t.data_start()) < t.sndq.size() ||
+                        (t.fin_queued && t.snd_max <= t.fin_seq);
+    if (t.flight() == 0 && !unsent) return;  // armed by retry_later(); nothing left to do
+    if (t.flight() == 0) {
+      // Earlier sends failed for lack of buffers: try again without counting a timeout.
+      output(t);
+      return;
+    }
+  }
   ++t.rxtshift;
   uint32_t limit = tun_.maxrxtshift;
   if (t.state == TcpState::kSynReceived && t.passive) limit = tun_.syncache_rexmtlimit;
