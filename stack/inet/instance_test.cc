@@ -254,6 +254,32 @@ TEST(Sockets, AcceptReportsPeerAndOptionsReachTcp) {
   EXPECT_EQ(sb.open_descriptors(), 1u);
 }
 
+TEST(Sockets, CallbackMayCloseItsOwnDescriptor) {
+  Pair p;
+  Sockets& sb = p.b().sockets();
+  auto u = *sb.socket(SockType::kDgram);
+  ASSERT_TRUE(sb.bind(u, {0, 53}));
+  std::string big_capture(200, 'x');  // larger than std::function's inline buffer
+  int calls = 0;
+  sb.set_callback(u, [&, big_capture](int fd, uint32_t) {
+    ++calls;
+    EXPECT_EQ(big_capture.size(), 200u);
+    EXPECT_TRUE(sb.close(fd));
+  });
+  auto l = *sb.socket(SockType::kStream);
+  ASSERT_TRUE(sb.bind(l, {0, 80}));
+  ASSERT_TRUE(sb.listen(l, 2));
+  sb.set_callback(l, [&, big_capture](int fd, uint32_t) { EXPECT_TRUE(sb.close(fd)); });
+  auto tx = *p.a().sockets().socket(SockType::kDgram);
+  ASSERT_TRUE(p.a().sockets().send_to(tx, std::vector<uint8_t>{1}, {ipu("10.0.0.2"), 53}));
+  ASSERT_TRUE(p.a().sockets().send_to(tx, std::vector<uint8_t>{2}, {ipu("10.0.0.2"), 53}));
+  auto c = *p.a().sockets().socket(SockType::kStream);
+  (void)p.a().sockets().connect(c, {ipu("10.0.0.2"), 80});
+  p.run(50ms);
+  EXPECT_EQ(calls, 1);  // the second datagram found the port closed
+  EXPECT_EQ(sb.open_descriptors(), 0u);
+}
+
 TEST(HostTest, InstancesAreBoundedAndNamed) {
   core::VirtualClock clock;
   core::TimerWheel wheel(clock);

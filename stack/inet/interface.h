@@ -74,6 +74,9 @@ class Interface final : public link::FrameReceiver {
 
   // link::FrameReceiver: frames from the attached link.
   void receive_frame(core::PacketPtr frame) override;
+  void link_detached(link::Endpoint* l) override {
+    if (link_ == l) link_ = nullptr;
+  }
 
  private:
   friend class Netstack;

@@ -78,8 +78,8 @@ core::Result<int, SocketError> Sockets::allocate(SockType type) {
 void Sockets::notify(int fd) {
   Desc* d = get(fd);
   if (d != nullptr && d->cb) {
-    Callback cb = d->cb;  // the callback may close the descriptor
-    cb(fd, poll(fd));
+    std::shared_ptr<Callback> keep = d->cb;  // the callback may close the descriptor
+    (*keep)(fd, poll(fd));
   }
 }
 
@@ -241,7 +241,7 @@ core::Status<SocketError> Sockets::close(int fd) {
     st = map_tcp(tcp_->close(d->tcp));
   }
   d->open = false;
-  d->cb = nullptr;
+  d->cb.reset();
   --open_;
   return st;
 }
@@ -343,7 +343,7 @@ uint32_t Sockets::poll(int fd) const {
 void Sockets::set_callback(int fd, Callback cb) {
   Desc* d = get(fd);
   if (d == nullptr) return;
-  d->cb = std::move(cb);
+  d->cb = cb ? std::make_shared<Callback>(std::move(cb)) : nullptr;
   if (d->type == SockType::kDgram) {
     if (d->cb) {
       stack_.udp().set_callback(d->udp, [this, fd](UdpSocketId) { notify(fd); });

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -96,7 +97,9 @@ class Sockets {
     SockType type = SockType::kDgram;
     UdpSocketId udp;
     tcp::SocketId tcp;
-    Callback cb;
+    // Shared so that notify() can keep it alive while it runs (the callback may close
+    // its own descriptor) without copying the function on every event.
+    std::shared_ptr<Callback> cb;
   };
   Desc* get(int fd);
   const Desc* get(int fd) const;

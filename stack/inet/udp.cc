@@ -283,7 +283,14 @@ void Udp::enqueue(Socket& so, core::PacketPtr payload, SockAddr from) {
   ++so.count;
   so.queued_bytes += len;
   ++stats_.delivered;
-  if (so.on_event) so.on_event(id_of(so));
+  fire(so);
+}
+
+void Udp::fire(Socket& so) {
+  if (!so.on_event) return;
+  ++callback_depth_;
+  so.on_event(id_of(so));  // no copy: close() keeps the function alive (graveyard_)
+  if (--callback_depth_ == 0) graveyard_.clear();
 }
 
 void Udp::input(core::PacketPtr segment, const IpMeta& meta) {
@@ -390,7 +397,7 @@ void Udp::icmp_error(const IcmpErrorInfo& info) {
     if (!so.connected || so.remote.addr != info.orig_dst || so.remote.port != info.orig_dport) continue;
     if (so.local.addr != 0 && so.local.addr != info.orig_src) continue;
     so.error = err;
-    if (so.on_event) so.on_event(id_of(so));
+    fire(so);
   }
 }
 
@@ -451,6 +458,9 @@ core::Status<SocketError> Udp::close(UdpSocketId s) {
   if (so->bound) index_remove(*so);
   for (auto& d : so->ring) d.payload.reset();
   so->open = false;
+  if (callback_depth_ > 0 && so->on_event) {
+    graveyard_.push_back(std::move(so->on_event));  // it may be the one running now
+  }
   so->on_event = nullptr;
   so->count = 0;
   so->queued_bytes = 0;
@@ -533,7 +543,10 @@ core::Result<SockAddr, SocketError> Udp::remote_endpoint(UdpSocketId s) const {
 }
 
 void Udp::set_callback(UdpSocketId s, std::function<void(UdpSocketId)> on_event) {
-  if (Socket* so = get(s)) so->on_event = std::move(on_event);
+  Socket* so = get(s);
+  if (so == nullptr) return;
+  if (callback_depth_ > 0 && so->on_event) graveyard_.push_back(std::move(so->on_event));
+  so->on_event = std::move(on_event);
 }
 
 size_t Udp::queued_datagrams(UdpSocketId s) const {

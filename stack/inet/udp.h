@@ -124,6 +124,9 @@ class Udp final : public TransportInput {
   void index_remove(Socket& so);
   void enqueue(Socket& so, core::PacketPtr payload, SockAddr from);
   core::Result<size_t, SocketError> output(Socket& so, core::PacketPtr payload, SockAddr dst);
+  // Calls the socket's callback; a callback may close its own socket (or others):
+  // close() then parks the function in graveyard_ until the outermost call returns.
+  void fire(Socket& so);
 
   Netstack& stack_;
   std::vector<Socket> sockets_;
@@ -131,6 +134,8 @@ class Udp final : public TransportInput {
   size_t open_count_ = 0;
   std::unordered_map<uint16_t, std::vector<uint32_t>> by_port_;  // bound sockets per local port
   uint32_t next_ephemeral_ = 0;
+  int callback_depth_ = 0;
+  std::vector<std::function<void(UdpSocketId)>> graveyard_;
   UdpStats stats_;
 };
 

@@ -15,18 +15,43 @@
 
 namespace vnetref::link {
 
+class Endpoint;
+
+// Receiver and endpoint know each other, so either may be destroyed first: the one
+// that goes detaches the other (no dangling pointer whichever order owners use).
 class FrameReceiver {
  public:
-  virtual ~FrameReceiver() = default;
+  virtual ~FrameReceiver();
   virtual void receive_frame(core::PacketPtr frame) = 0;
+  // The endpoint this receiver was attached to is being destroyed.
+  virtual void link_detached(Endpoint* link) {}
+
+ private:
+  friend class Endpoint;
+  Endpoint* endpoint_ = nullptr;
 };
 
 class Endpoint {
  public:
-  virtual ~Endpoint() = default;
+  virtual ~Endpoint() {
+    if (receiver_ != nullptr) {
+      FrameReceiver* r = receiver_;
+      receiver_ = nullptr;
+      r->endpoint_ = nullptr;
+      r->link_detached(this);
+    }
+  }
   virtual void transmit(core::PacketPtr frame) = 0;
-  // Frames arriving at this endpoint go to `r` (nullptr: dropped and counted).
-  void attach(FrameReceiver* r) { receiver_ = r; }
+  // Frames arriving at this endpoint go to `r` (nullptr: dropped and counted). A
+  // receiver is attached to at most one endpoint at a time.
+  void attach(FrameReceiver* r) {
+    if (receiver_ != nullptr) receiver_->endpoint_ = nullptr;
+    receiver_ = r;
+    if (r != nullptr) {
+      if (r->endpoint_ != nullptr && r->endpoint_ != this) r->endpoint_->receiver_ = nullptr;
+      r->endpoint_ = this;
+    }
+  }
   FrameReceiver* receiver() const { return receiver_; }
   // Largest frame (without FCS) the medium carries; larger frames are dropped.
   virtual uint32_t max_frame_len() const { return 65535; }
@@ -34,5 +59,9 @@ class Endpoint {
  protected:
   FrameReceiver* receiver_ = nullptr;
 };
+
+inline FrameReceiver::~FrameReceiver() {
+  if (endpoint_ != nullptr) endpoint_->attach(nullptr);
+}
 
 }  // namespace vnetref::link
