@@ -355,3 +355,29 @@ TEST(Limits, ABufferPoolRunningDryLosesNothing) {
 
 }  // namespace
 }  // namespace vnetref::inet::tcp
+
+namespace vnetref::inet::tcp {
+namespace {
+
+TEST(CongestionControl, SelectablePerInstanceAndPerSocket) {
+  TcpTunables reno;
+  reno.cc_algorithm = static_cast<uint32_t>(CongestionAlgo::kNewReno);
+  testing::TcpPair net({.delay = 5ms}, reno, {});
+  auto c = net.connect_pair(80);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(net.a().info(c->client)->cc, CongestionAlgo::kNewReno);  // instance A: newreno
+  EXPECT_EQ(net.b().info(c->server)->cc, CongestionAlgo::kCubic);    // instance B: the default
+  ASSERT_TRUE(net.a().set_congestion(c->client, "cubic"));
+  EXPECT_EQ(net.a().info(c->client)->cc, CongestionAlgo::kCubic);
+  auto bad = net.a().set_congestion(c->client, "bbr");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), TcpError::kInvalidArgument);
+  auto v = net.a().getsockopt(c->client, SockOpt::kCongestion);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, static_cast<int64_t>(CongestionAlgo::kCubic));
+  auto data = testing::pattern(300000, 12);
+  EXPECT_EQ(net.transfer(0, c->client, c->server, data, 30s), data);
+}
+
+}  // namespace
+}  // namespace vnetref::inet::tcp
