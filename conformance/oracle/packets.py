@@ -57,7 +57,10 @@ def udp(sport=5000, dport=53):
 
 
 def icmp(type=8, code=0, id=7, seq=1):
-    return ICMP(type=type, code=code, id=id, seq=seq)
+    i = ICMP(type=type, code=code, id=id, seq=seq)
+    if type in (13, 14):
+        i.ts_ori, i.ts_rx, i.ts_tx = 1000, 0, 0  # Scapy would use the current time
+    return i
 
 
 def tcp_pkt(src=VM_IP, dst=PEER_IP, sport=40000, dport=80, flags="S", seq=1000, ack=0, window=65535,

@@ -36,12 +36,12 @@ def svc(protocol, dst_ports=None, src_ports=None, icmp_type=None, icmp_code=None
     return s
 
 
-def case(name, clauses, desc, config, vnic=None):
+def case(name, clauses, desc, config, vnic=None, agent=None):
     t = Trace(2, "dfw." + name, clauses, desc, vnic=vnic)
     s = Sim(t)
     v = vnic or (1001, 0, 7)
     m = s.add(2, DfwModel(config, vnic=(v[0], v[1])), config, policy="failClosed",
-              failed=validate(config, ["nic-%d-eth%d" % (v[0], v[1])]) is not None)
+              failed=validate(config, ["nic-%d-eth%d" % (v[0], v[1])]) is not None, agent=agent)
     return t, s, m
 
 
@@ -769,7 +769,7 @@ def cases():
           "vnic_name": "web-vnic"}
     t, s, _ = case("applied_to", ["DFW-11"],
                    "Rules are installed only on the vNICs they name (nic-<vm>-eth<n>, the filter name, or the "
-                   "configured vnic_name); rules for other vNICs have no effect here.", at)
+                   "configured vnic_name); rules for other vNICs have no effect here.", at, agent="vmware-sfw")
     for p in (1, 2, 3, 4):
         s.send("egress", udp_out_pkt(dport=p, ip_id=p), id="port%d" % p)
     s.expect_drops(2, "rule_match")
@@ -777,7 +777,7 @@ def cases():
 
     t, s, _ = case("applied_to_other_vnic", ["DFW-11"],
                    "The same configuration on another vNIC (VM 2002) installs only the rule applied to it.", at,
-                   vnic=(2002, 0, 8))
+                   vnic=(2002, 0, 8), agent="vmware-sfw")
     for p in (1, 2, 3, 4):
         s.send("egress", udp_out_pkt(dport=p, ip_id=p), id="port%d" % p)
     s.expect_drops(2, "rule_match")
@@ -785,7 +785,7 @@ def cases():
 
     t, s, _ = case("getrules_lists_applied_rules", ["DFW-11", "DFW-32"],
                    "getrules lists the rules realised on this vNIC in vsipioctl form and leaves out rules applied "
-                   "elsewhere.", at)
+                   "elsewhere.", at, agent="vmware-sfw")
     t.ioctl(2, "getrules")
     t.expect_reply("rule 1 at 1 inout protocol udp from any to any port 1 drop;")
     t.ioctl(2, "getrules")

@@ -83,10 +83,12 @@ class Sim:
         self.services = {}  # name -> up; a service nobody took down is up
 
     # -- configuration ----------------------------------------------------------------
-    def add(self, slot, model, config, policy="failClosed", failed=False, params=None):
+    def add(self, slot, model, config, policy="failClosed", failed=False, params=None, agent=None):
         """Configures `slot` in the trace and in the model. `failed`: the model says the
-        configuration is refused, so the chain applies `policy`."""
-        self.t.filter(slot, config, failure_policy=policy, params=params)
+        configuration is refused, so the chain applies `policy`. `agent` fixes the agent
+        part of the filter's name (nic-<vm>-eth<n>-<agent>.<slot>) for every
+        implementation."""
+        self.t.filter(slot, config, failure_policy=policy, params=params, agent=agent)
         self.slots[slot] = ChainSlot(model, policy, failed)
         model.services = self.services
         return model

@@ -237,6 +237,9 @@ std::string CaseHost::install(uint32_t slot) {
   where.vm_id = trace_.vnic.vm_id;
   where.vnic_index = trace_.vnic.vnic_index;
   where.port_id = trace_.vnic.port_id;
+  // The host names the filter; an agent given in the configuration fixes the name
+  // for every implementation (applied-to rules may name it).
+  if (!f.agent.empty()) where.name = iochain::filter_name(where.vm_id, where.vnic_index, f.agent, slot);
   auto made = impl.create(f, where);
   if (!made) {
     // A host keeps the slot and applies its failure policy (facts: fail-open lets
