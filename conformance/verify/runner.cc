@@ -196,6 +196,12 @@ class CaseHost {
   std::optional<Failure> advance(uint32_t index, const Step& step, int64_t ns);
   std::optional<Failure> op_result(uint32_t index, const Step& step, const iochain::FilterStatus& st, OpStatus want,
                                    const std::string& what);
+  Failure no_filter(uint32_t index, const Step& step, uint32_t slot) const {
+    Failure f = failure(index, step, "no filter",
+                        "slot " + std::to_string(slot) + " has no working filter, so this step cannot run");
+    add_context(f);
+    return f;
+  }
 
   const Trace& trace_;
   Implementation& iut_;
@@ -213,6 +219,7 @@ class CaseHost {
   uint32_t cur_line_ = 0;
   std::optional<std::string> last_reply_;
   uint64_t queue_overflow_reported_ = 0;
+  std::vector<std::string> setup_notes_;  // e.g. a filter that refused its configuration
 };
 
 void Sink::deliver(core::PacketBatch& batch, Direction dir) {
@@ -242,6 +249,10 @@ std::string CaseHost::install(uint32_t slot) {
   if (!f.agent.empty()) where.name = iochain::filter_name(where.vm_id, where.vnic_index, f.agent, slot);
   auto made = impl.create(f, where);
   if (!made) {
+    setup_notes_.push_back("setup: " + impl.name() + " refused the configuration of slot " + std::to_string(slot) +
+                           " (the chain applies its " +
+                           (policy_of(f) == iochain::FailurePolicy::kFailOpen ? "failOpen" : "failClosed") +
+                           " policy): " + made.error().to_string());
     // A host keeps the slot and applies its failure policy (facts: fail-open lets
     // traffic through a filter that cannot work, fail-closed denies it).
     auto st = chain_.attach_failed(slot, f.agent.empty() ? "filter" : f.agent, policy_of(f),
@@ -255,6 +266,7 @@ std::string CaseHost::install(uint32_t slot) {
 }
 
 void CaseHost::add_context(Failure& f) const {
+  for (const auto& n : setup_notes_) f.chain_trace.push_back(n);
   // The chain's per-slot verdicts, newest last, with packet names.
   const auto& ev = tracer_.events();
   const size_t from = ev.size() > kMaxTraceLines ? ev.size() - kMaxTraceLines : 0;
@@ -408,12 +420,12 @@ std::optional<Failure> CaseHost::run_step(uint32_t index, const Step& step) {
       result = std::move(f);
     }
   } else if (const auto* r = std::get_if<ReconfigureStep>(&step.op)) {
-    if (chain_.filter(r->slot) == nullptr) return failure(index, step, "trace", "slot " + std::to_string(r->slot) + " has no working filter");
+    if (chain_.filter(r->slot) == nullptr) return no_filter(index, step, r->slot);
     auto st = chain_.config_changed(r->slot, r->config_json);
     if (st) specs_[r->slot].config_json = r->config_json;  // a migrated filter is created with it
     result = op_result(index, step, st, r->expect, "reconfigure slot " + std::to_string(r->slot));
   } else if (const auto* m = std::get_if<MigrateStep>(&step.op)) {
-    if (chain_.filter(m->slot) == nullptr) return failure(index, step, "trace", "slot " + std::to_string(m->slot) + " has no working filter");
+    if (chain_.filter(m->slot) == nullptr) return no_filter(index, step, m->slot);
     auto saved = chain_.save_state(m->slot);
     if (!saved) {
       result = op_result(index, step, iochain::FilterStatus(core::Err<iochain::FilterFailure>(saved.error())), m->expect,
@@ -429,11 +441,11 @@ std::optional<Failure> CaseHost::run_step(uint32_t index, const Step& step) {
       result = op_result(index, step, st, m->expect, "restore state of slot " + std::to_string(m->slot));
     }
   } else if (const auto* rs = std::get_if<RestoreStep>(&step.op)) {
-    if (chain_.filter(rs->slot) == nullptr) return failure(index, step, "trace", "slot " + std::to_string(rs->slot) + " has no working filter");
+    if (chain_.filter(rs->slot) == nullptr) return no_filter(index, step, rs->slot);
     auto st = chain_.restore_state(rs->slot, rs->blob);
     result = op_result(index, step, st, rs->expect, "restore slot " + std::to_string(rs->slot));
   } else if (const auto* io = std::get_if<IoctlStep>(&step.op)) {
-    if (chain_.filter(io->slot) == nullptr) return failure(index, step, "trace", "slot " + std::to_string(io->slot) + " has no working filter");
+    if (chain_.filter(io->slot) == nullptr) return no_filter(index, step, io->slot);
     auto rep = chain_.ioctl(io->slot, io->request);
     if (rep) {
       last_reply_ = *rep;
