@@ -62,6 +62,7 @@ void ConnTable::index_insert(uint32_t idx) {
 }
 
 Conn* ConnTable::insert(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t proto, uint32_t* idx_out) {
+  if (free_dirty_) rebuild_free_list();
   if (free_.empty()) return nullptr;
   const uint32_t idx = free_.back();
   free_.pop_back();
@@ -83,9 +84,6 @@ Conn* ConnTable::insert(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dpo
 
 bool ConnTable::insert_at(uint32_t idx, const Conn& src) {
   if (idx >= entries_.size() || entries_[idx].in_use) return false;
-  auto it = std::find(free_.begin(), free_.end(), idx);
-  if (it == free_.end()) return false;
-  free_.erase(it);
   Conn& c = entries_[idx];
   c = src;
   c.in_use = 1;
@@ -93,7 +91,17 @@ bool ConnTable::insert_at(uint32_t idx, const Conn& src) {
   index_insert(idx);
   ++used_;
   high_ = std::max(high_, idx + 1);
+  free_dirty_ = true;
   return true;
+}
+
+void ConnTable::rebuild_free_list() {
+  // Every unused index, highest first, so allocation continues from the lowest.
+  free_.clear();
+  for (uint32_t i = static_cast<uint32_t>(entries_.size()); i > 0; --i) {
+    if (!entries_[i - 1].in_use) free_.push_back(i - 1);
+  }
+  free_dirty_ = false;
 }
 
 void ConnTable::erase(uint32_t idx) {
@@ -119,8 +127,7 @@ void ConnTable::erase(uint32_t idx) {
   }
   c.in_use = 0;
   --used_;
-  // Keep the free list ordered so reuse (and so saved state) is deterministic.
-  free_.insert(std::upper_bound(free_.begin(), free_.end(), idx, std::greater<uint32_t>()), idx);
+  free_.push_back(idx);  // LIFO reuse: O(1) and deterministic
 }
 
 void ConnTable::clear() {
@@ -130,6 +137,7 @@ void ConnTable::clear() {
   for (uint32_t i = static_cast<uint32_t>(entries_.size()); i > 0; --i) free_.push_back(i - 1);
   used_ = 0;
   high_ = 0;
+  free_dirty_ = false;
 }
 
 uint32_t ConnTable::purge(int64_t now_ns) {

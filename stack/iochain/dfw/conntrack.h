@@ -90,6 +90,7 @@ class ConnTable {
   // A fresh entry for src -> dst (src is the initiator); null when full.
   Conn* insert(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t proto, uint32_t* idx_out);
   // Places an entry at a given index (state restore); false if taken / out of range.
+  // The free list is rebuilt once, lazily, after a series of these.
   bool insert_at(uint32_t idx, const Conn& c);
   void erase(uint32_t idx);
   void clear();
@@ -113,7 +114,9 @@ class ConnTable {
 
   std::vector<Conn> entries_;
   std::vector<uint64_t> slots_;  // (hash << 32) | (idx + 1); 0 = empty
-  std::vector<uint32_t> free_;   // stack; pops lowest index first
+  void rebuild_free_list();
+  std::vector<uint32_t> free_;   // stack of unused indices
+  bool free_dirty_ = false;      // insert_at() ran: free_ must be rebuilt
   uint64_t mask_ = 0;
   uint32_t used_ = 0;
   uint32_t high_ = 0;  // 1 + highest index ever used

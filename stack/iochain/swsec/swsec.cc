@@ -60,6 +60,8 @@ std::shared_ptr<SegmentRegistry> SegmentRegistry::get(const std::string& segment
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<SegmentRegistry>> all;
   std::lock_guard<std::mutex> lock(mu);
+  // Forget segments nobody uses any more, so arbitrary names cannot grow the map.
+  for (auto it = all.begin(); it != all.end();) it = it->second.expired() ? all.erase(it) : std::next(it);
   auto& w = all[segment];
   if (auto s = w.lock()) return s;
   auto s = std::make_shared<SegmentRegistry>();
