@@ -217,7 +217,12 @@ vnr_status run(vnr_filter* f, vnr_packet** pkts, uint32_t count, vnr_direction d
   f->arr = nullptr;
   f->index.clear();
   if (st) return VNR_OK;
-  return st.error().code == FilterError::kDown ? VNR_ERR_DOWN : VNR_ERR_FAILED;
+  switch (st.error().code) {
+    case FilterError::kDown: return VNR_ERR_DOWN;
+    case FilterError::kFailed: return VNR_ERR_FAILED;
+    case FilterError::kNoMem: return VNR_ERR_NOMEM;
+    default: return VNR_ERR_INVALID;
+  }
 }
 
 vnr_status op_destroy(vnr_filter* f) {

@@ -275,8 +275,13 @@ FilterStatus AbiFilter::run(core::PacketBatch& batch, Direction dir, bool return
   }
   host_ = nullptr;
   if (st == VNR_OK) return core::Ok{};
-  return filter_error(st == VNR_ERR_DOWN ? FilterError::kDown : FilterError::kFailed,
-                      std::string(info_.agent) + ": process returned " + std::to_string(static_cast<int>(st)));
+  // VNR_ERR_FAILED is a crash (the failure policy takes over); VNR_ERR_DOWN a service
+  // outage; anything else an error that costs this batch only.
+  const FilterError code = st == VNR_ERR_DOWN     ? FilterError::kDown
+                           : st == VNR_ERR_FAILED ? FilterError::kFailed
+                           : st == VNR_ERR_NOMEM  ? FilterError::kNoMem
+                                                  : FilterError::kInvalid;
+  return filter_error(code, std::string(info_.agent) + ": process returned " + std::to_string(static_cast<int>(st)));
 }
 
 std::optional<core::Instant> AbiFilter::timer(core::Instant now, FilterHost& host) {

@@ -442,6 +442,12 @@ void IoChain::run_slot(Slot& s, core::PacketBatch& batch, Direction dir, bool re
     VNETREF_LOG(log_, core::LogLevel::kWarn, s.prefix.c_str(), "process failed (%s): %s, dropping %u packets",
                 name_of(st.error().code), st.error().message.c_str(), batch.size());
     drop_all(s, batch, ChainDrop::kFilterError, dir);
+    if (st.error().code == FilterError::kFailed) {
+      // The filter crashed out of the operation: from now on its failure policy
+      // decides, until a successful reconfiguration.
+      s.state = SlotState::kFailed;
+      s.failure_reason = "crashed: " + st.error().message;
+    }
   } else {
     s.c.passed += batch.size();
   }
@@ -645,6 +651,10 @@ FilterStatus IoChain::config_changed(uint32_t slot, std::string_view config_json
   }
   Slot& s = *slots_[slot];
   FilterStatus st = s.filter->config_changed(config_json);
+  if (st && s.state == SlotState::kFailed) {
+    s.state = SlotState::kAttached;  // a crashed filter that accepts a new configuration is back
+    s.failure_reason.clear();
+  }
   std::optional<core::Instant> next = s.filter->timer(clock_.now(), *s.host);
   if (next && (!s.deadline || *next < *s.deadline)) s.deadline = next;
   rearm_timer();

@@ -120,6 +120,13 @@ TEST(Chain, FilterErrorDropsTheWholeBatch) {
   EXPECT_EQ(h.counter("bad.errors"), 1u);
   EXPECT_EQ(h.counter("bad.drop.filter_error"), 3u);
   EXPECT_EQ(h.pool.available(), h.pool.capacity());
+  // It crashed (kFailed): its failure policy (failOpen) now applies.
+  EXPECT_EQ(h.chain.slot_state(4), SlotState::kFailed);
+  EXPECT_NE(h.chain.summarize().find("failure: crashed: scripted failure"), std::string::npos);
+  auto c = batch_of(h, {4});
+  h.chain.process(c, Direction::kEgress);
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_EQ(h.counter("bad.policy_passed"), 1u);
 }
 
 TEST(Chain, FailurePolicies) {
