@@ -1,6 +1,7 @@
 #include "stack/inet/udp.h"
 
 #include <algorithm>
+#include <array>
 
 #include "stack/core/views.h"
 #include "stack/inet/netstack.h"
@@ -342,24 +343,24 @@ void Udp::input(core::PacketPtr segment, const IpMeta& meta) {
         return;
       }
     } else {
-      // Every interested socket gets the datagram (clones share the bytes).
-      Socket* last = nullptr;
+      // Every interested socket gets the datagram (clones share the bytes). Collect
+      // first, deliver after: a callback may open, bind or close sockets.
+      std::array<UdpSocketId, kMaxFanout> targets;
+      size_t n = 0;
       for (uint32_t i : it->second) {
         Socket& so = sockets_[i];
         if (so.local.addr != 0 && so.local.addr != meta.dst && !stack_.is_local_address(so.local.addr)) continue;
         if (so.connected && !(so.remote == from)) continue;
-        if (last != nullptr) {
-          core::PacketPtr c = stack_.pool().clone(*segment);
-          if (c) {
-            core::mbuf::adj(c, 8);
-            enqueue(*last, std::move(c), from);
-          }
-        }
-        last = &so;
+        if (n == kMaxFanout) break;
+        targets[n++] = id_of(so);
       }
-      if (last != nullptr) {
+      if (n > 0) {
         core::mbuf::adj(segment, 8);
-        enqueue(*last, std::move(segment), from);
+        for (size_t k = 0; k < n; ++k) {
+          core::PacketPtr copy = k + 1 < n ? stack_.pool().clone(*segment) : std::move(segment);
+          Socket* so = get(targets[k]);
+          if (copy && so != nullptr) enqueue(*so, std::move(copy), from);
+        }
         return;
       }
     }
@@ -389,15 +390,21 @@ void Udp::icmp_error(const IcmpErrorInfo& info) {
   } else {
     return;
   }
-  // BSD semantics: asynchronous errors go to connected sockets only.
+  // BSD semantics: asynchronous errors go to connected sockets only. Collect, then
+  // notify: a callback may change the port table.
   auto it = by_port_.find(info.orig_sport);
   if (it == by_port_.end()) return;
+  std::array<UdpSocketId, kMaxFanout> targets;
+  size_t n = 0;
   for (uint32_t i : it->second) {
     Socket& so = sockets_[i];
     if (!so.connected || so.remote.addr != info.orig_dst || so.remote.port != info.orig_dport) continue;
     if (so.local.addr != 0 && so.local.addr != info.orig_src) continue;
     so.error = err;
-    fire(so);
+    if (n < kMaxFanout) targets[n++] = id_of(so);
+  }
+  for (size_t k = 0; k < n; ++k) {
+    if (Socket* so = get(targets[k])) fire(*so);
   }
 }
 

@@ -56,6 +56,8 @@ class Udp final : public TransportInput {
  public:
   static constexpr size_t kMaxSockets = 4096;
   static constexpr size_t kMaxQueuedDatagrams = 256;
+  // Sockets sharing a port that one broadcast datagram is delivered to (SO_REUSEPORT).
+  static constexpr size_t kMaxFanout = 64;
 
   explicit Udp(Netstack& stack);
   ~Udp() override;
