@@ -289,3 +289,73 @@ TEST(TeamingBeacons, WithLinkStatusOnlyTheSameFaultGoesUnnoticed) {
 
 }  // namespace
 }  // namespace vnetref::vswitch
+
+namespace vnetref::vswitch {
+namespace {
+using namespace testing;
+
+// Every teaming policy fails over away from a dead uplink, announces the moved
+// MACs, and fails back when it returns.
+class EveryPolicy : public ::testing::TestWithParam<TeamingPolicy> {};
+
+TEST_P(EveryPolicy, FailsOverAndBack) {
+  Rig rig;
+  SwitchOptions o;
+  o.distributed = GetParam() == TeamingPolicy::kLoadBased;
+  VirtualSwitch sw(o, rig.pool, rig.clock, rig.wheel);
+  rig.add(sw);
+  Recorder up[3];
+  PortId u[3];
+  for (int i = 0; i < 3; ++i) {
+    UplinkSpec s;
+    s.name = "vmnic" + std::to_string(i);
+    u[i] = *sw.add_uplink(s, &up[i]);
+  }
+  PortGroupConfig pg;
+  pg.name = "pg";
+  pg.teaming.policy = GetParam();
+  pg.teaming.active = {"vmnic0", "vmnic1", "vmnic2"};
+  ASSERT_TRUE(sw.add_port_group(pg));
+  std::vector<PortId> vms;
+  std::vector<std::unique_ptr<Recorder>> rx;
+  for (uint8_t i = 0; i < 6; ++i) {
+    rx.push_back(std::make_unique<Recorder>());
+    PortSpec s;
+    s.port_group = "pg";
+    s.mac = mac(static_cast<uint8_t>(0x10 + i));
+    vms.push_back(*sw.connect(s, rx.back().get()));
+  }
+  auto traffic = [&] {
+    for (auto& r : up) r.clear();
+    for (size_t i = 0; i < vms.size(); ++i)
+      for (uint8_t d = 1; d <= 6; ++d)
+        rig.send(sw, vms[i], udp_frame(mac(0x99), mac(static_cast<uint8_t>(0x10 + i)), wire::Ipv4Address(10, 0, 0, static_cast<uint8_t>(i + 1)),
+                                        wire::Ipv4Address(10, 0, 1, d)));
+  };
+  traffic();
+  EXPECT_GT(up[0].count_ethertype(0x0800), 0u);
+  for (auto& r : up) r.clear();
+  ASSERT_TRUE(sw.set_link(u[0], false));
+  rig.runner.run_until_idle();
+  const size_t rarps = up[1].count_ethertype(kRarpEtherType) + up[2].count_ethertype(kRarpEtherType);
+  traffic();
+  EXPECT_EQ(up[0].count(), 0u);
+  EXPECT_EQ(up[1].count_ethertype(0x0800) + up[2].count_ethertype(0x0800), 36u);
+  if (GetParam() != TeamingPolicy::kIpHash) {
+    EXPECT_GT(rarps, 0u);  // ports homed on vmnic0 were announced
+  }
+  ASSERT_TRUE(sw.set_link(u[0], true));
+  rig.runner.run_until_idle();
+  traffic();
+  EXPECT_GT(up[0].count_ethertype(0x0800), 0u);  // failback
+  expect_accounted(sw);
+}
+
+INSTANTIATE_TEST_SUITE_P(Teaming, EveryPolicy,
+                         ::testing::Values(TeamingPolicy::kOriginatingPortId, TeamingPolicy::kSourceMacHash,
+                                           TeamingPolicy::kIpHash, TeamingPolicy::kExplicitFailover,
+                                           TeamingPolicy::kLoadBased),
+                         [](const auto& info) { return std::string(name_of(info.param)); });
+
+}  // namespace
+}  // namespace vnetref::vswitch
