@@ -12,7 +12,7 @@ cat "$out/log"
 fail() { echo "FAIL: $*"; exit 1; }
 [[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
 grep -q "=== crash: slot0/toy.segfault" "$out/log" || fail "no crash report for toy.segfault"
-grep -q "SIGSEGV" "$out/log" || fail "the signal is not named"
+grep -qE "SIGSEGV|SIGABRT" "$out/log" || fail "the signal is not named (SIGABRT under ASan)"
 grep -q "during step 3 (line 8, inject egress boom)" "$out/log" || fail "the crashing step is not named"
 grep -q "=== timeout: slot0/toy.hang" "$out/log" || fail "no timeout report for toy.hang"
 grep -q "verify: 2 passed, 2 failed, 0 skipped" "$out/log" || fail "the other cases did not all run and pass"
