@@ -109,6 +109,8 @@ def damaged(good):
         "unknown_directive.trace": base + "frobnicate now\n",
         "dup_header.trace": base.replace("slot 2\n", "slot 2\nslot 3\n"),
         "empty.trace": "",
+        # A slot trace whose configuration lacks its own slot (gets a default filter).
+        "other_slot_config.trace": base.replace('"slot": 2,', '"slot": 4,', 1),
     }
 
 

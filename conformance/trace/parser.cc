@@ -228,6 +228,8 @@ core::Result<Trace, TraceError> Parser::run() {
     f.slot = *trace_.slot;
     f.config_json = "{}";
     trace_.filters.push_back(std::move(f));
+    std::sort(trace_.filters.begin(), trace_.filters.end(),
+              [](const FilterSpec& a, const FilterSpec& b) { return a.slot < b.slot; });
   }
   return std::move(trace_);
 }

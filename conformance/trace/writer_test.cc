@@ -60,3 +60,23 @@ TEST(WriterTest, RoundTripsEveryDirective) {
 
 }  // namespace
 }  // namespace vnetref::conformance
+
+namespace vnetref::conformance {
+namespace {
+
+// Found by the fuzzer: a slot trace whose configuration lacks its own slot gets a
+// default filter, which must be kept in slot order so the text round-trips.
+TEST(WriterTest, DefaultFilterKeepsSlotOrder) {
+  auto t = parse_trace("vnetref-trace 1\nslot 2\ncase c\nclauses X-1\ndescription d\nconfig\n[{\"slot\": 4}]\nend\n");
+  ASSERT_TRUE(t.has_value()) << t.error().to_string();
+  ASSERT_EQ(t->filters.size(), 2u);
+  EXPECT_EQ(t->filters[0].slot, 2u);
+  EXPECT_EQ(t->filters[1].slot, 4u);
+  const std::string once = format_trace(*t);
+  auto again = parse_trace(once);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(format_trace(*again), once);
+}
+
+}  // namespace
+}  // namespace vnetref::conformance
