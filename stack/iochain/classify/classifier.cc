@@ -292,3 +292,42 @@ uint32_t Classifier::match(const Key& k, uint32_t from) const {
 }
 
 }  // namespace vnetref::iochain::classify
+
+namespace vnetref::iochain::classify {
+
+void Classifier::match_batch(const Key* keys, uint32_t n, uint32_t* out) const {
+  if (groups_.size() != 1) {
+    for (uint32_t i = 0; i < n; ++i) out[i] = match(keys[i]);
+    return;
+  }
+  const Group& g = *groups_[0];
+  constexpr uint32_t kChunk = 16;
+  const uint64_t* b[kChunk][kFieldCount];
+  for (uint32_t base = 0; base < n; base += kChunk) {
+    const uint32_t m = std::min(kChunk, n - base);
+    for (uint32_t i = 0; i < m; ++i) {
+      const Key& k = keys[base + i];
+      for (int f = 0; f < kFieldCount; ++f) {
+        b[i][f] = g.lookup(f, f == kDir ? (k.v[f] & 1) : k.v[f]);
+        __builtin_prefetch(b[i][f]);
+      }
+    }
+    for (uint32_t i = 0; i < m; ++i) {
+      const uint64_t* const* p = b[i];
+      uint64_t sum = p[0][0] & p[1][0] & p[2][0] & p[3][0] & p[4][0] & p[5][0];
+      uint32_t r = kNoMatch;
+      while (sum != 0) {
+        const uint32_t w = static_cast<uint32_t>(std::countr_zero(sum));
+        const uint64_t x = p[0][1 + w] & p[1][1 + w] & p[2][1 + w] & p[3][1 + w] & p[4][1 + w] & p[5][1 + w];
+        if (x != 0) {
+          r = g.base + w * 64 + static_cast<uint32_t>(std::countr_zero(x));
+          break;
+        }
+        sum &= sum - 1;
+      }
+      out[base + i] = r;
+    }
+  }
+}
+
+}  // namespace vnetref::iochain::classify

@@ -77,6 +77,9 @@ class Classifier {
 
   // Index of the first rule >= `from` that matches, or kNoMatch.
   uint32_t match(const Key& k, uint32_t from = 0) const;
+  // match(keys[i]) for n keys; overlaps the cache misses of neighbouring lookups by
+  // resolving all field bitsets of a chunk (and prefetching them) before intersecting.
+  void match_batch(const Key* keys, uint32_t n, uint32_t* out) const;
   uint32_t rule_count() const { return rules_; }
   size_t memory_bytes() const;
   uint32_t group_count() const;

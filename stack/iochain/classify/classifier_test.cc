@@ -89,6 +89,7 @@ TEST(Classifier, MatchesLinearScanOnRandomRules) {
     }
     auto c = Classifier::build(rules);
     ASSERT_TRUE(c) << c.error();
+    std::vector<Key> keys;
     for (int i = 0; i < 3000; ++i) {
       Key k;
       k.v[kSrcIp] = 0x0a000000 | (rng() & 0xffffff);
@@ -99,7 +100,11 @@ TEST(Classifier, MatchesLinearScanOnRandomRules) {
       k.v[kDir] = rng() % 2;
       const uint32_t from = rng() % 4 == 0 ? rng() % nrules : 0;
       ASSERT_EQ(c->match(k, from), linear_first(rules, k, from)) << "rules=" << nrules << " i=" << i;
+      keys.push_back(k);
     }
+    std::vector<uint32_t> got(keys.size());
+    c->match_batch(keys.data(), static_cast<uint32_t>(keys.size()), got.data());
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(got[i], linear_first(rules, keys[i])) << i;
   }
 }
 
