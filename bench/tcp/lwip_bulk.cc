@@ -131,6 +131,7 @@ ConnPtr open() {
   tcp_arg(c->tx, c.get());
   tcp_bind(c->tx, &a, 0);
   tcp_sent(c->tx, on_sent);
+  tcp_nagle_disable(c->tx);  // as for vnetref: no Nagle / delayed-ACK stall at the end of a burst
   tcp_connect(c->tx, &b, port, on_connected);
   UNLOCK_TCPIP_CORE();
   for (int i = 0; i < 2000 && !c->connected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -145,9 +146,11 @@ bool transfer(Conn& c, uint64_t bytes) {
   c.pump_tx();
   UNLOCK_TCPIP_CORE();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  // Sleep rather than spin: the work happens in lwIP's tcpip thread, and a spinning
+  // waiter would be charged to lwIP's CPU time (and steal its core).
   while (c.received < goal) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
   return true;
 }

@@ -84,8 +84,13 @@ void TcpStackImpl::input(core::PacketPtr pkt, const IpMeta& m) {
     return;
   }
   core::mbuf::adj(pkt, static_cast<int64_t>(hlen));  // pkt now holds the payload only
+  if (last_hit_ != nullptr && last_hit_->tuple == seg.tuple) {
+    tcb_input(*last_hit_, seg, std::move(pkt));
+    return;
+  }
   auto it = conns_.find(seg.tuple);
   if (it != conns_.end()) {
+    last_hit_ = it->second;
     tcb_input(*it->second, seg, std::move(pkt));
     return;
   }

@@ -33,11 +33,15 @@ void write_header(uint8_t* h, const FourTuple& t, SeqNum seq, SeqNum ack, uint16
 }
 }  // namespace
 
-bool TcpStackImpl::transmit(core::PacketPtr p, const FourTuple& tuple, uint8_t tos) {
+bool TcpStackImpl::transmit(core::PacketPtr p, const FourTuple& tuple, uint8_t tos, const uint16_t* pseudo_base) {
   // Checksum over pseudo-header + every segment of the chain (SIMD ones_sum inside).
   wire::ChecksumAccumulator acc;
-  acc.add16(wire::ipv4_pseudo_header_sum(wire::Ipv4Address(tuple.laddr), wire::Ipv4Address(tuple.raddr),
-                                         wire::kIpProtoTcp, static_cast<uint16_t>(p->pkt_len)));
+  if (pseudo_base != nullptr) {
+    acc.add16(wire::ones_add(*pseudo_base, static_cast<uint16_t>(p->pkt_len)));
+  } else {
+    acc.add16(wire::ipv4_pseudo_header_sum(wire::Ipv4Address(tuple.laddr), wire::Ipv4Address(tuple.raddr),
+                                           wire::kIpProtoTcp, static_cast<uint16_t>(p->pkt_len)));
+  }
   for (const core::Packet* s = p.get(); s != nullptr; s = s->next) acc.add(s->bytes());
   wire::store_be16(std::span<uint8_t>(p->data(), 20), 16, acc.checksum());
   ++stats_.sndtotal;
@@ -232,7 +236,7 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
     ++stats_.sndacks;
   }
   uint8_t tos = (t.ecn_ok && len > 0 && !rexmit) ? kEct0 : 0;
-  if (!transmit(std::move(p), t.tuple, tos)) {
+  if (!transmit(std::move(p), t.tuple, tos, t.in_demux ? &t.pseudo_base : nullptr)) {
     t.soft_error = TcpError::kHostUnreachable;
     return false;
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "stack/inet/tcp/tcb.h"
+#include "stack/wire/checksum.h"
 
 namespace vnetref::inet::tcp {
 
@@ -196,18 +197,25 @@ void TcpStackImpl::notify(Tcb& t, Event e, std::optional<TcpError> err) {
     }
     return;
   }
-  events_.push_back({id_of(t), e, err});
+  const SocketId id = id_of(t);
+  // A burst of segments in one call needs one readable / writable callback, not one each.
+  if (!events_.empty() && !err && events_.back().e == e && events_.back().id == id && !events_.back().err) return;
+  events_.push_back({id, e, err});
 }
 
 void TcpStackImpl::set_state(Tcb& t, TcpState s) { t.state = s; }
 
 void TcpStackImpl::demux_insert(Tcb& t) {
   if (t.in_demux) return;
+  if (last_hit_ != nullptr && last_hit_->tuple == t.tuple) last_hit_ = nullptr;
   conns_[t.tuple] = &t;
+  t.pseudo_base = wire::ipv4_pseudo_header_sum(wire::Ipv4Address(t.tuple.laddr), wire::Ipv4Address(t.tuple.raddr),
+                                               wire::kIpProtoTcp, 0);
   t.in_demux = true;
 }
 
 void TcpStackImpl::demux_remove(Tcb& t) {
+  if (last_hit_ == &t) last_hit_ = nullptr;
   if (!t.in_demux) return;
   auto it = conns_.find(t.tuple);
   if (it != conns_.end() && it->second == &t) conns_.erase(it);

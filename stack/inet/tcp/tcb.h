@@ -70,6 +70,7 @@ struct Tcb {
   uint32_t slot;
   TcpState state = TcpState::kClosed;
   FourTuple tuple;
+  uint16_t pseudo_base = 0;  // pseudo-header sum without the length (set with the tuple)
   bool bound = false;         // local port reserved in the port table
   bool in_demux = false;      // in the connection table
   bool handle = false;        // the application holds a SocketId for it
@@ -190,7 +191,7 @@ class TcpStackImpl {
   struct Guard {
     explicit Guard(TcpStackImpl& s) : s_(s) {
       // One clock read per entry: the data path asks for "now" many times per segment.
-      if (s_.depth_++ == 0) s_.now_ = s_.clock_.now();
+      if (s_.depth_++ == 0) s_.now_valid_ = false;
     }
     ~Guard() {
       if (--s_.depth_ == 0) s_.flush();
@@ -198,7 +199,15 @@ class TcpStackImpl {
     TcpStackImpl& s_;
   };
   void flush();
-  Instant now() const { return depth_ > 0 ? now_ : clock_.now(); }
+  // Read lazily, once per entry (a recv() that finds nothing never reads the clock).
+  Instant now() const {
+    if (depth_ == 0) return clock_.now();
+    if (!now_valid_) {
+      now_ = clock_.now();
+      now_valid_ = true;
+    }
+    return now_;
+  }
   void after(core::Timer& timer, Duration d) { wheel_.schedule(timer, now() + d); }
 
   // ---- socket table ----
@@ -240,7 +249,7 @@ class TcpStackImpl {
   uint32_t retransmit_at(Tcb& t, SeqNum seq, uint32_t max);
   void retry_later(Tcb& t);
   // Common tail of every segment we build: checksum, counters, ip_output.
-  bool transmit(core::PacketPtr p, const FourTuple& tuple, uint8_t tos);
+  bool transmit(core::PacketPtr p, const FourTuple& tuple, uint8_t tos, const uint16_t* pseudo_base = nullptr);
   // A segment without a connection (RST replies, SYN cookie SYN-ACKs).
   void send_bare(const FourTuple& tuple, SeqNum seq, SeqNum ack, uint16_t flags, uint16_t window,
                  const wire::TcpOptions& opts);
@@ -321,7 +330,10 @@ class TcpStackImpl {
   uint32_t embryonic_total_ = 0;
 
   int depth_ = 0;
-  Instant now_{};
+  mutable Instant now_{};
+  mutable bool now_valid_ = false;
+  // One-entry demux cache: a bulk flow hits the same connection segment after segment.
+  Tcb* last_hit_ = nullptr;
   struct PendingEvent {
     SocketId id;
     Event e;
