@@ -547,9 +547,12 @@ void TcpStackImpl::process_ack(Tcb& t, const SegInfo& seg, bool* stop) {
   stats_.rcvackbyte += acked;
   t.st.bytes_acked += acked;
   if (t.ts_ok && seg.opts.timestamps && seg.opts.timestamps->echo_reply != 0) {
-    // RFC 7323 section 4.1: timestamps time every ACK, retransmissions included.
-    uint32_t d = ts_now(t) - seg.opts.timestamps->echo_reply;
-    if (d < 0x7fffffff) rtt_sample(t, milliseconds(d));
+    // RFC 7323 section 4.1: timestamps time every ACK, retransmissions included, as
+    // long as the echo is of a segment sent after the last timeout.
+    const uint32_t ecr = seg.opts.timestamps->echo_reply;
+    uint32_t d = ts_now(t) - ecr;
+    const bool fresh = !t.ts_floor_valid || static_cast<int32_t>(ecr - t.ts_floor) >= 0;
+    if (d < 0x7fffffff && fresh) rtt_sample(t, milliseconds(d));
     t.rtt_timing = false;
   } else if (t.rtt_timing && seg.ack > t.rtt_seq) {
     rtt_sample(t, now - t.rtt_start);  // Karn: the timed segment was never retransmitted

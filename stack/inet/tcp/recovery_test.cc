@@ -242,3 +242,30 @@ TEST(Recovery, RtoCollapsesWindowThenSlowStartsAgain) {
 
 }  // namespace
 }  // namespace vnetref::inet::tcp
+
+namespace vnetref::inet::tcp {
+namespace {
+
+TEST(Rfc7323, StaleTimestampEchoAfterATimeoutGivesNoRttSample) {
+  // A's segment arrives, B's ACK is lost, A times out and resends; B answers the
+  // duplicate echoing the *first* transmission's TSval (its TS.Recent). Timing that
+  // echo would measure the whole timeout: Karn's rule, applied to timestamps.
+  TcpPair net({.delay = 10ms});
+  auto c = net.connect_pair(80);
+  ASSERT_TRUE(c.has_value());
+  net.run_for(1s);
+  const auto before = net.a().stats().rttupdated;
+  const auto srtt_before = net.a().info(c->client)->srtt_us;
+  int b_acks = 0;
+  net.filter = [&](int from, core::PacketPtr&, IpMeta&) { return !(from == 1 && b_acks++ == 0); };
+  uint8_t byte = 1;
+  ASSERT_TRUE(net.a().send(c->client, std::span<const uint8_t>(&byte, 1)));
+  net.run_for(3s);
+  EXPECT_EQ(net.a().stats().rexmttimeo, 1u);
+  EXPECT_EQ(net.a().info(c->client)->snd_una, net.a().info(c->client)->snd_max);  // acked in the end
+  EXPECT_EQ(net.a().stats().rttupdated, before);
+  EXPECT_EQ(net.a().info(c->client)->srtt_us, srtt_before);
+}
+
+}  // namespace
+}  // namespace vnetref::inet::tcp

@@ -126,6 +126,11 @@ struct Tcb {
   uint32_t ts_offset = 0;
   uint32_t ts_recent = 0;
   Instant ts_recent_age{};
+  // TSval we put on the first retransmission after the last timeout: echoes older
+  // than this time segments sent before the timeout (the receiver's TS.Recent can lag
+  // when it gets duplicates) and would inflate the RTT, so they give no sample.
+  uint32_t ts_floor = 0;
+  bool ts_floor_valid = false;
 
   // RTT / RTO (RFC 6298)
   RttEstimator rtt;

@@ -57,6 +57,10 @@ void TcpStackImpl::rexmt_timeout(Tcb& t) {
   t.recover = t.snd_max;  // RFC 6582 section 3.2 step 4
   t.high_rxt = t.snd_una;
   t.sb.clear();           // the receiver may have reneged (RFC 2018 section 8)
+  if (t.ts_ok) {
+    t.ts_floor = ts_now(t);  // Karn's rule for timestamps (see Tcb::ts_floor)
+    t.ts_floor_valid = true;
+  }
   t.snd_nxt = t.snd_una;  // go back and resend from the first unacknowledged byte
   output(t);
   if (!t.rexmt_timer.armed() && !t.in_persist && t.flight() > 0) arm_rexmt(t);
