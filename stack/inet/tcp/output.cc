@@ -55,6 +55,7 @@ bool TcpStackImpl::transmit(core::PacketPtr p, const FourTuple& tuple, uint8_t t
   auto st = ip_.ip_output(std::move(p), meta);
   if (!st) {
     stats_.dropped.inc(TcpDropReason::kIpOutput);
+    last_ip_error_ = st.error();
     return false;
   }
   return true;
@@ -237,7 +238,25 @@ bool TcpStackImpl::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint16_t flags
   }
   uint8_t tos = (t.ecn_ok && len > 0 && !rexmit) ? kEct0 : 0;
   if (!transmit(std::move(p), t.tuple, tos, t.in_demux ? &t.pseudo_base : nullptr)) {
-    t.soft_error = TcpError::kHostUnreachable;
+    switch (last_ip_error_) {
+      case IpSendError::kMessageTooBig: {
+        // The path MTU shrank under us (RFC 1191): resize and resend from SND.UNA.
+        const uint32_t before = t.maxseg;
+        compute_maxseg(t);
+        if (t.maxseg < before) t.snd_nxt = t.snd_una;
+        break;
+      }
+      case IpSendError::kNoRoute:
+        t.soft_error = TcpError::kNetworkUnreachable;
+        break;
+      case IpSendError::kNoBuffers:
+        break;
+      default:
+        t.soft_error = TcpError::kHostUnreachable;
+        break;
+    }
+    // The segment is lost; the retransmission timer resends it.
+    retry_later(t);
     return false;
   }
   return true;

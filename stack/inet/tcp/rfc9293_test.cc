@@ -381,3 +381,23 @@ TEST(CongestionControl, SelectablePerInstanceAndPerSocket) {
 
 }  // namespace
 }  // namespace vnetref::inet::tcp
+
+namespace vnetref::inet::tcp {
+namespace {
+
+TEST(Rfc1191, LocalMessageTooBigShrinksTheMss) {
+  // The IP layer learned a smaller path MTU (from someone else's ICMP) and refuses
+  // our DF segments with kMessageTooBig: TCP re-reads the path MTU and resends.
+  testing::TcpPair net({.delay = 2ms});
+  auto c = net.connect_pair(80);
+  ASSERT_TRUE(c.has_value());
+  net.mtu = 900;
+  net.enforce_mtu = true;
+  auto data = testing::pattern(100000, 13);
+  EXPECT_EQ(net.transfer(0, c->client, c->server, data, 30s), data);
+  EXPECT_EQ(net.a().info(c->client)->mss, 900u - 40u - 12u);
+  EXPECT_GT(net.a().stats().dropped[TcpDropReason::kIpOutput], 0u);
+}
+
+}  // namespace
+}  // namespace vnetref::inet::tcp

@@ -334,6 +334,7 @@ class TcpStackImpl {
   std::unordered_map<uint32_t, uint32_t> bound_ports_;  // (addr? no: port) -> users
   uint32_t embryonic_total_ = 0;
 
+  IpSendError last_ip_error_ = IpSendError::kCount;
   int depth_ = 0;
   mutable Instant now_{};
   mutable bool now_valid_ = false;

@@ -10,6 +10,9 @@ class TcpPair::Side final : public IpOutput {
  public:
   Side(TcpPair& pair, int index) : pair_(pair), index_(index) {}
   core::Status<IpSendError> ip_output(core::PacketPtr segment, const IpMeta& meta) override {
+    if (pair_.enforce_mtu && meta.dont_fragment && segment->pkt_len + 20 > pair_.mtu) {
+      return core::Err(IpSendError::kMessageTooBig);
+    }
     pair_.send(index_, std::move(segment), meta);
     return core::Ok{};
   }

@@ -65,6 +65,9 @@ class TcpPair {
   bool record = false;
   std::vector<WireSegment> wire_log;
   uint32_t mtu = 1500;
+  // When set, ip_output refuses (kMessageTooBig, DF) segments that with a 20-byte IPv4
+  // header exceed `mtu`, as the IP layer does after a path MTU decrease.
+  bool enforce_mtu = false;
   bool link_up = true;  // false: every segment is lost (peer vanished)
 
   // Runs until `pred` holds (checked after every event) or `limit` of virtual time passes.
