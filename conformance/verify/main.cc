@@ -229,6 +229,10 @@ int main(int argc, char** argv) {
   }
   if (selected.empty()) return usage_error("no case matches the filters in " + o.suites);
 
+  // dlopen() searches the library path for a bare name; a vendor means the file here.
+  if (o.impl != "reference" && o.impl.rfind("cmd:", 0) != 0 && !o.impl.empty() && o.impl[0] != '/') {
+    o.impl = fs::absolute(o.impl).lexically_normal().string();
+  }
   auto iut = make_implementation(o.impl, reference_entry());
   if (!iut) {
     std::cerr << "verify: cannot load the implementation: " << iut.error() << "\n";
