@@ -38,16 +38,16 @@ TEST(ConnTable, MatchesAReferenceUnderChurn) {
   ConnTable t(kCap);
   std::mt19937 rng(3);
   std::vector<std::array<uint32_t, 3>> live;  // src, sport, expires
-  for (int step = 0; step < 300000; ++step) {
-    const uint32_t op = rng() % 10;
-    if (op < 6 && t.size() < kCap) {
+  for (int step = 0; step < 100000; ++step) {
+    const uint32_t op = rng() % 100;
+    if (op < 60 && t.size() < kCap) {
       const uint32_t src = rng(), sp = rng() & 0xffff;
       if (t.find(src, 7, static_cast<uint16_t>(sp), 80, 6)) continue;
       Conn* c = t.insert(src, 7, static_cast<uint16_t>(sp), 80, 6, nullptr);
       ASSERT_NE(c, nullptr);
       c->expires_ns = static_cast<int64_t>(rng() % 1000);
       live.push_back({src, sp, static_cast<uint32_t>(c->expires_ns)});
-    } else if (op < 9 && !live.empty()) {
+    } else if (op < 99 && !live.empty()) {
       const size_t k = rng() % live.size();
       auto hit = t.find(live[k][0], 7, static_cast<uint16_t>(live[k][1]), 80, 6);
       ASSERT_TRUE(hit);
