@@ -325,6 +325,7 @@ void TcpStackImpl::established(Tcb& t) {
   // SYN or SYN-ACK had to be retransmitted (RFC 5681 section 3.1).
   t.cc.smss = t.maxseg;
   t.cc.cwnd = t.rxtshift > 0 ? t.maxseg : tun_.initcwnd_segments * t.maxseg;
+  if (t.rxtshift > 0) t.rtt.after_syn_timeout();
   t.rxtshift = 0;
   t.keep_timer.cancel();
   t.last_rcv = now();

@@ -269,3 +269,32 @@ TEST(Rfc7323, StaleTimestampEchoAfterATimeoutGivesNoRttSample) {
 
 }  // namespace
 }  // namespace vnetref::inet::tcp
+
+namespace vnetref::inet::tcp {
+namespace {
+
+TEST(Rfc6298, RtoStartsAtThreeSecondsAfterASynTimeout) {
+  TcpTunables t;
+  t.rfc1323 = 0;  // no timestamps: the retransmitted SYN gives no RTT sample (Karn)
+  TcpPair net({.delay = 5ms}, t, t);
+  net.record = true;
+  int syns = 0;
+  net.filter = [&](int from, core::PacketPtr& p, IpMeta&) {
+    std::vector<uint8_t> h(14);
+    core::Mbuf(*p).copy_data(0, h);
+    const bool syn = (h[13] & wire::TcpFlags::kSyn) && !(h[13] & wire::TcpFlags::kAck);
+    return !(from == 0 && syn && syns++ == 0);  // lose the first SYN
+  };
+  auto c = net.connect_pair(80);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(syns, 2);
+  EXPECT_GE(net.a().info(c->client)->rto_ms, 3000);  // rule 5.7
+  EXPECT_EQ(net.a().info(c->client)->cwnd, net.a().info(c->client)->mss);  // RFC 5681: IW = 1
+  // The first sample then brings it down again.
+  auto data = pattern(20000, 28);
+  EXPECT_EQ(net.transfer(0, c->client, c->server, data, 30s), data);
+  EXPECT_LT(net.a().info(c->client)->rto_ms, 3000);
+}
+
+}  // namespace
+}  // namespace vnetref::inet::tcp

@@ -62,8 +62,11 @@ class RttEstimator {
     if (!has_sample_) rto_ = p.initial;
     else recompute();
   }
-  // RFC 6298 5.7: after backing off on the SYN, the RTO once connected restarts at 3 s
-  // unless a sample arrives; we restart from the initial value (our callers sample).
+  // RFC 6298 5.7: when the SYN (or SYN-ACK) timed out and no sample exists, data
+  // transmission starts with an RTO of at least 3 s.
+  void after_syn_timeout() {
+    if (!has_sample_) rto_ = std::max(rto_, core::Duration(std::chrono::seconds(3)));
+  }
   void reset() {
     has_sample_ = false;
     srtt_ = rttvar_ = core::Duration(0);

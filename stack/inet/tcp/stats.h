@@ -108,7 +108,7 @@ struct TcpStats {
   void append_to(core::CounterList& out) const;
 };
 
-// Per-connection counters (also summed into TcpStats).
+// Per-connection counters (TcpInfo::stats); the instance keeps its own in TcpStats.
 struct ConnStats {
   uint64_t segs_out = 0;
   uint64_t segs_in = 0;
