@@ -347,6 +347,18 @@ void TcpStackImpl::sack_recovery_output(Tcb& t) {
       ++stats_.sack_rexmits;
       continue;
     }
+    // Rule (4): one rescue retransmission per recovery, of the highest un-SACKed
+    // segment, so a lost last segment does not wait for the timer. HighRxt unchanged.
+    if (!t.rescue_valid || t.snd_una > t.rescue_rxt) {
+      if (auto r = t.sb.rescue(t.snd_una, t.snd_max, t.maxseg)) {
+        if (retransmit_at(t, r->start, r->len) == 0) return;
+        t.rescue_rxt = t.recover;
+        t.rescue_valid = true;
+        ++stats_.sack_rexmits;
+        ++stats_.sack_rescue_rexmits;
+        continue;
+      }
+    }
     return;
   }
 }

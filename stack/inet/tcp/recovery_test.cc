@@ -298,3 +298,37 @@ TEST(Rfc6298, RtoStartsAtThreeSecondsAfterASynTimeout) {
 
 }  // namespace
 }  // namespace vnetref::inet::tcp
+
+namespace vnetref::inet::tcp {
+namespace {
+
+TEST(Rfc6675, RescueRetransmissionRepairsALostLastSegment) {
+  // Ten segments, the 4th and the last lost. Duplicate ACKs start recovery for the
+  // 4th; nothing is ever SACKed above the last one, so only the rescue
+  // retransmission (NextSeg rule 4) saves it from the retransmission timer.
+  TcpTunables t = no_delack();
+  TcpPair net({.delay = 10ms}, t, t);
+  auto c = net.connect_pair(80);
+  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE(net.a().setsockopt(c->client, SockOpt::kNoDelay, 1));
+  auto drop = std::make_shared<DropFirstTransmissions>();
+  drop->victims = {3, 9};
+  net.filter = [drop](int f, core::PacketPtr& p, IpMeta& m) { return (*drop)(f, p, m); };
+  auto data = pattern(10 * 1448, 29);
+  auto sent = net.a().send(c->client, data);
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(*sent, data.size());
+  net.run_for(3s);
+  std::vector<uint8_t> got(data.size() + 1);
+  auto n = net.b().recv(c->server, got);
+  ASSERT_TRUE(n);
+  got.resize(*n);
+  EXPECT_EQ(got, data);
+  EXPECT_EQ(drop->dropped, 2u);
+  EXPECT_EQ(net.a().stats().sack_recovery_episode, 1u);
+  EXPECT_EQ(net.a().stats().sack_rescue_rexmits, 1u);
+  EXPECT_EQ(net.a().stats().rexmttimeo, 0u);
+}
+
+}  // namespace
+}  // namespace vnetref::inet::tcp

@@ -110,4 +110,21 @@ std::optional<SackScoreboard::Range> SackScoreboard::next_unsacked(SeqNum snd_un
   return std::nullopt;
 }
 
+std::optional<SackScoreboard::Range> SackScoreboard::rescue(SeqNum snd_una, SeqNum snd_max, uint32_t smss) const {
+  // The highest un-SACKed octet: in the tail above the last block, or else in the
+  // hole just below the highest block.
+  SeqNum lo = snd_una, end = snd_max;
+  if (!blocks_.empty()) {
+    if (blocks_.back().right < snd_max) {
+      lo = blocks_.back().right;
+    } else {
+      end = blocks_.back().left;
+      lo = blocks_.size() > 1 ? blocks_[blocks_.size() - 2].right : snd_una;
+    }
+  }
+  if (!(lo < end)) return std::nullopt;
+  const uint32_t len = std::min(smss, span_len(lo, end));
+  return Range{end - len, len};
+}
+
 }  // namespace vnetref::inet::tcp

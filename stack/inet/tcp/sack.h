@@ -53,6 +53,10 @@ class SackScoreboard {
   // NextSeg rule (3): the first un-SACKed range above high_rxt below the highest SACK.
   std::optional<Range> next_unsacked(SeqNum snd_una, SeqNum high_rxt, uint32_t smss) const;
 
+  // NextSeg rule (4), the rescue retransmission: up to smss octets ending at the
+  // highest un-SACKed sequence number below snd_max.
+  std::optional<Range> rescue(SeqNum snd_una, SeqNum snd_max, uint32_t smss) const;
+
   std::span<const SackBlock> blocks() const { return blocks_; }
 
  private:

@@ -65,6 +65,7 @@ void TcpStats::append_to(core::CounterList& out) const {
   VNETREF_TCP_COUNTER(fastrexmit);
   VNETREF_TCP_COUNTER(sack_rexmits);
   VNETREF_TCP_COUNTER(sack_recovery_episode);
+  VNETREF_TCP_COUNTER(sack_rescue_rexmits);
   VNETREF_TCP_COUNTER(newreno_partial_acks);
   VNETREF_TCP_COUNTER(challenge_acks);
   VNETREF_TCP_COUNTER(rcvtotal);

@@ -70,6 +70,7 @@ struct TcpStats {
   uint64_t fastrexmit = 0;    // fast retransmits (3 dupacks / RFC 6675 IsLost)
   uint64_t sack_rexmits = 0;  // segments retransmitted from the SACK scoreboard
   uint64_t sack_recovery_episode = 0;
+  uint64_t sack_rescue_rexmits = 0;  // RFC 6675 NextSeg rule (4)
   uint64_t newreno_partial_acks = 0;
   uint64_t challenge_acks = 0;  // RFC 5961 challenge ACKs sent
   // receive

@@ -146,6 +146,8 @@ struct Tcb {
   bool in_recovery = false;   // fast recovery (NewReno) or SACK recovery
   SeqNum recover;             // RFC 6582 "recover" / RFC 6675 RecoveryPoint
   SeqNum high_rxt;            // RFC 6675 HighRxt
+  SeqNum rescue_rxt;          // RFC 6675 RescueRxt (valid when rescue_valid)
+  bool rescue_valid = false;
   SackScoreboard sb;
   bool cwr_pending = false;   // ECN: set CWR on the next data segment
   bool ece_pending = false;   // ECN: echo ECE until the peer's CWR
