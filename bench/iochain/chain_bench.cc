@@ -61,6 +61,12 @@ std::string dfw_config(uint32_t nrules) {
                     r.proto, r.sport_lo, r.sport_hi, r.dport_lo, r.dport_hi);
       s += buf;
     }
+    // Past the documented 4,000 rules per vNIC, the host's rule set is applied to
+    // other vNICs: this filter compiles the host-wide set and installs its own 4,000.
+    if (i >= 4000) {
+      std::snprintf(buf, sizeof buf, R"(, "applied_to": ["nic-other-%u"])", i % 64);
+      s += buf;
+    }
     s += "}";
   }
   s += R"(]}], "default_rule": {"id": 2, "action": "allow"}})";

@@ -262,14 +262,24 @@ vnr_status write_out(const std::vector<uint8_t>& data, uint8_t* buf, size_t cap,
 }
 
 vnr_status op_save_state(vnr_filter* f, uint8_t* buf, size_t cap, size_t* needed) {
+  // Bring the filter to the host's "now" first: lifetimes are saved as what remains
+  // at the moment of the save, not at the filter's last packet or timer call.
+  ExportHost host(f);
+  (void)f->filter->timer(host.now(), host);
   auto s = f->filter->save_state();
   if (!s) return VNR_ERR_FAILED;
   return write_out(*s, buf, cap, needed);
 }
 
 vnr_status op_restore_state(vnr_filter* f, const uint8_t* buf, size_t len) {
+  // Saved lifetimes are relative: the filter must know "now" before restoring, and
+  // asks for its next timer from the restored state afterwards.
+  ExportHost host(f);
+  (void)f->filter->timer(host.now(), host);
   auto st = f->filter->restore_state(std::span<const uint8_t>(buf, buf == nullptr ? 0 : len));
-  return st ? VNR_OK : VNR_ERR_STATE;
+  if (!st) return VNR_ERR_STATE;
+  if (auto next = f->filter->timer(host.now(), host)) host.request_timer(*next);
+  return VNR_OK;
 }
 
 vnr_status op_ioctl(vnr_filter* f, const char* request, char* reply, size_t cap, size_t* needed) {

@@ -617,11 +617,18 @@ std::string IoChain::summarize() const {
   return out;
 }
 
-FilterResult<std::vector<uint8_t>> IoChain::save_state(uint32_t slot) const {
+FilterResult<std::vector<uint8_t>> IoChain::save_state(uint32_t slot) {
   if (slot >= kSlotCount || !slots_[slot] || !slots_[slot]->filter) {
     return filter_error(FilterError::kInvalid, "slot " + std::to_string(slot) + " has no working filter");
   }
-  return slots_[slot]->filter->save_state();
+  Slot& s = *slots_[slot];
+  s.cur_dir = Direction::kEgress;
+  s.injected_this_call = 0;
+  std::optional<core::Instant> next = s.filter->timer(clock_.now(), *s.host);
+  if (next && (!s.deadline || *next < *s.deadline)) s.deadline = next;
+  flush_injected(s, 0);
+  rearm_timer();
+  return s.filter->save_state();
 }
 
 FilterStatus IoChain::restore_state(uint32_t slot, std::span<const uint8_t> state) {
@@ -629,7 +636,18 @@ FilterStatus IoChain::restore_state(uint32_t slot, std::span<const uint8_t> stat
     return filter_error(FilterError::kInvalid, "slot " + std::to_string(slot) + " has no working filter");
   }
   Slot& s = *slots_[slot];
+  // Saved lifetimes are relative: the filter learns "now" before restoring and its
+  // next deadline from the restored state afterwards.
+  s.cur_dir = Direction::kEgress;
+  s.injected_this_call = 0;
+  (void)s.filter->timer(clock_.now(), *s.host);
   FilterStatus st = s.filter->restore_state(state);
+  if (st) {
+    std::optional<core::Instant> next = s.filter->timer(clock_.now(), *s.host);
+    if (next && (!s.deadline || *next < *s.deadline)) s.deadline = next;
+    rearm_timer();
+  }
+  flush_injected(s, 0);
   if (!st && s.policy == FailurePolicy::kFailClosed) {
     disconnected_ = true;
     VNETREF_LOG(log_, core::LogLevel::kError, s.prefix.c_str(), "restore failed under failClosed: vNIC disconnected (%s)",

@@ -188,7 +188,9 @@ class IoChain {
   bool disconnected() const { return disconnected_; }
 
   // Management operations routed to a slot's filter.
-  FilterResult<std::vector<uint8_t>> save_state(uint32_t slot) const;
+  // Runs the slot's timer at the chain clock's now first, so saved lifetimes are
+  // what remains at the time of the save.
+  FilterResult<std::vector<uint8_t>> save_state(uint32_t slot);
   // On failure under fail-closed the vNIC is disconnected (all traffic dropped).
   FilterStatus restore_state(uint32_t slot, std::span<const uint8_t> state);
   FilterResult<std::string> ioctl(uint32_t slot, std::string_view request);

@@ -604,12 +604,42 @@ FilterStatus CryptFilter::config_changed(std::string_view config_json) {
   auto cfg = parse_crypt_config(config_json, {});
   if (!cfg) return core::Err(cfg.error());
   // New keys mean new SAs: state restarts at epoch 0 with fresh sequence numbers.
+  // A policy whose outbound SPI and key are unchanged keeps its outbound SA and
+  // counter (a GCM nonce must never repeat under one key, ENC-12); its inbound SAs and
+  // replay windows stay too when the inbound SPI and key are unchanged as well.
+  auto same_key = [](const KeyMaterial& a, const KeyMaterial& b) { return a.key == b.key && a.salt == b.salt; };
+  // First decide and build everything that can fail; move old state only after.
   std::vector<std::unique_ptr<PolicyState>> fresh;
+  std::vector<size_t> keep_from;  // old index, or SIZE_MAX for a new SA
   for (const Policy& p : cfg->policies) {
+    size_t keep = SIZE_MAX;
+    for (size_t i = 0; i < cfg_.policies.size() && i < states_.size(); ++i) {
+      const Policy& o = cfg_.policies[i];
+      bool taken = std::find(keep_from.begin(), keep_from.end(), i) != keep_from.end();
+      if (!taken && states_[i] && o.spi_out == p.spi_out && same_key(o.key_out, p.key_out)) {
+        keep = i;
+        break;
+      }
+    }
+    keep_from.push_back(keep);
+    if (keep != SIZE_MAX) {
+      fresh.push_back(nullptr);
+      continue;
+    }
     auto s = std::make_unique<PolicyState>();
     if (!s->out.init(p.key_out, p.spi_out, 0, true)) return filter_error(FilterError::kFailed, "cipher init");
     s->out_epoch_start = last_now_ns_;
     fresh.push_back(std::move(s));
+  }
+  for (size_t k = 0; k < fresh.size(); ++k) {
+    if (keep_from[k] == SIZE_MAX) continue;
+    const Policy& o = cfg_.policies[keep_from[k]];
+    const Policy& p = cfg->policies[k];
+    fresh[k] = std::move(states_[keep_from[k]]);
+    if (o.spi_in != p.spi_in || !same_key(o.key_in, p.key_in)) {
+      fresh[k]->in = {};
+      fresh[k]->in_epoch = 0;
+    }
   }
   cfg_ = std::move(cfg).value();
   states_ = std::move(fresh);

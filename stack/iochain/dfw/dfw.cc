@@ -137,13 +137,15 @@ int64_t DfwFilter::timeout_ns(const Conn& c) const {
   uint32_t s = 0;
   if (c.proto == 6) {
     const PeerState a = c.peer[0].state, b = c.peer[1].state;
-    if (a >= PeerState::kFinWait2 && b >= PeerState::kFinWait2) {
+    if (c.peer[0].packets <= 1 && c.peer[1].packets == 0) {
+      s = t.tcp_first;  // only the creating packet (pf's tcp.first); then tcp.opening
+    } else if (a >= PeerState::kFinWait2 && b >= PeerState::kFinWait2) {
       s = t.tcp_closed;
       if (a == PeerState::kFinWait2 || b == PeerState::kFinWait2) s = std::max(s, t.tcp_closed);
     } else if (a >= PeerState::kClosing && b >= PeerState::kClosing) {
       s = t.tcp_finwait;
     } else if (a < PeerState::kEstablished || b < PeerState::kEstablished) {
-      s = c.peer[1].seen ? t.tcp_opening : t.tcp_first;
+      s = t.tcp_opening;
     } else if (a >= PeerState::kClosing || b >= PeerState::kClosing) {
       s = t.tcp_closing;
     } else {
@@ -267,15 +269,22 @@ DropReason DfwFilter::handle_ipv4(core::Packet& p, const PacketInfo& pi, Directi
       }
       c.bytes = c.bytes > 0xffffffffu - p.pkt_len ? 0xffffffffu : c.bytes + p.pkt_len;
       c.expires_ns = now + timeout_ns(c);
-      return DropReason::kCount;
+      // A first fragment on a live connection admits the rest of its datagram too.
+      return track_fragment(pi, DropReason::kCount, now);
     }
   }
   verdict = new_connection(p, pi, dir, host, now);
-  if (pi.fragment && frags_.size() < cfg_.frag_limit) {
+  return track_fragment(pi, verdict, now);
+}
+
+// Remembers a first fragment's verdict so the datagram's later fragments share it.
+DropReason DfwFilter::track_fragment(const PacketInfo& pi, DropReason verdict, int64_t now) {
+  if (!pi.fragment) return verdict;
+  if (frags_.size() < cfg_.frag_limit) {
     frags_[{pi.src_ip, pi.dst_ip, (uint32_t{pi.proto} << 16) | pi.ip_id}] =
         Frag{verdict == DropReason::kCount, now + int64_t{cfg_.timeouts.frag} * kSec};
     ++frag_tracked_;
-  } else if (pi.fragment && verdict == DropReason::kCount) {
+  } else if (verdict == DropReason::kCount) {
     return DropReason::kMemory;
   }
   return verdict;

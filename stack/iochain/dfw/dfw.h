@@ -67,6 +67,7 @@ class DfwFilter final : public Filter {
   bool l2_blocks(const PacketInfo& pi, Direction dir);
   // Returns the drop reason, or kCount to pass. May inject a reject reply.
   DropReason handle_ipv4(core::Packet& p, const PacketInfo& pi, Direction dir, FilterHost& host, int64_t now);
+  DropReason track_fragment(const PacketInfo& pi, DropReason verdict, int64_t now);
   DropReason handle_icmp_error(const core::Packet& p, const PacketInfo& pi, Direction dir, FilterHost& host,
                                int64_t now);
   DropReason new_connection(core::Packet& p, const PacketInfo& pi, Direction dir, FilterHost& host, int64_t now);

@@ -261,12 +261,31 @@ core::Result<DfwConfig, FilterFailure> parse_dfw_config(const Json& cfg) {
   return out;
 }
 
+namespace {
+constexpr size_t kMaxRulesPerVnic = 4000;  // documented NSX limit
+}  // namespace
+
 core::Result<std::shared_ptr<const RuleTable>, FilterFailure> RuleTable::compile(
     const DfwConfig& cfg, const std::vector<std::string>& vnic_names, uint32_t generation) {
   auto t = std::make_shared<RuleTable>();
   t->generation_ = generation;
   std::vector<classify::RuleSpec> specs;
   t->first_app_entry_ = classify::kNoMatch;
+  // The documented per-vNIC maximum counts the rules installed on this vNIC (applied
+  // to all vNICs, or naming one of ours); the trailing default rule is not counted.
+  size_t installed = 0;
+  for (size_t i = 0; i + 1 < cfg.rules.size(); ++i) {
+    const Rule& r = cfg.rules[i];
+    bool mine = r.applied_to.empty();
+    for (const auto& a : r.applied_to) {
+      if (std::find(vnic_names.begin(), vnic_names.end(), a) != vnic_names.end()) mine = true;
+    }
+    installed += mine ? 1 : 0;
+  }
+  if (installed > kMaxRulesPerVnic) {
+    return core::Err(FilterFailure{FilterError::kInvalid, "config: " + std::to_string(installed) +
+                                                              " rules on this vNIC exceed the 4,000 per vNIC maximum"});
+  }
   for (const Rule& r : cfg.rules) {
     if (!r.applied_to.empty()) {
       bool mine = false;
