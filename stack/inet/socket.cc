@@ -246,63 +246,62 @@ core::Status<SocketError> Sockets::close(int fd) {
   return st;
 }
 
+
+namespace {
+
+// The socket options each protocol understands, one table for set and get.
+std::optional<UdpOpt> udp_option(SockOption opt) {
+  switch (opt) {
+    case SockOption::kRcvBuf: return UdpOpt::kRcvBuf;
+    case SockOption::kBroadcast: return UdpOpt::kBroadcast;
+    case SockOption::kReusePort: return UdpOpt::kReusePort;
+    case SockOption::kDontFragment: return UdpOpt::kDontFragment;
+    case SockOption::kTtl: return UdpOpt::kTtl;
+    case SockOption::kTos: return UdpOpt::kTos;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<tcp::SockOpt> tcp_option(SockOption opt) {
+  switch (opt) {
+    case SockOption::kRcvBuf: return tcp::SockOpt::kRcvBuf;
+    case SockOption::kSndBuf: return tcp::SockOpt::kSndBuf;
+    case SockOption::kKeepAlive: return tcp::SockOpt::kKeepAlive;
+    case SockOption::kLingerMs: return tcp::SockOpt::kLingerMs;
+    case SockOption::kNoDelay: return tcp::SockOpt::kNoDelay;
+    case SockOption::kMaxSeg: return tcp::SockOpt::kMaxSeg;
+    case SockOption::kKeepIdleMs: return tcp::SockOpt::kKeepIdleMs;
+    case SockOption::kKeepIntvlMs: return tcp::SockOpt::kKeepIntvlMs;
+    case SockOption::kKeepCnt: return tcp::SockOpt::kKeepCnt;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
 core::Status<SocketError> Sockets::setsockopt(int fd, SockOption opt, int64_t value) {
   VNETREF_FD_OR_EBADF(d, fd);
   if (d->type == SockType::kDgram) {
-    switch (opt) {
-      case SockOption::kRcvBuf: return stack_.udp().setsockopt(d->udp, UdpOpt::kRcvBuf, value);
-      case SockOption::kBroadcast: return stack_.udp().setsockopt(d->udp, UdpOpt::kBroadcast, value);
-      case SockOption::kReusePort: return stack_.udp().setsockopt(d->udp, UdpOpt::kReusePort, value);
-      case SockOption::kDontFragment: return stack_.udp().setsockopt(d->udp, UdpOpt::kDontFragment, value);
-      case SockOption::kTtl: return stack_.udp().setsockopt(d->udp, UdpOpt::kTtl, value);
-      case SockOption::kTos: return stack_.udp().setsockopt(d->udp, UdpOpt::kTos, value);
-      default: return core::Err(SocketError::kNotSupported);
-    }
+    auto o = udp_option(opt);
+    if (!o) return core::Err(SocketError::kNotSupported);
+    return stack_.udp().setsockopt(d->udp, *o, value);
   }
-  tcp::SockOpt o;
-  switch (opt) {
-    case SockOption::kRcvBuf: o = tcp::SockOpt::kRcvBuf; break;
-    case SockOption::kSndBuf: o = tcp::SockOpt::kSndBuf; break;
-    case SockOption::kKeepAlive: o = tcp::SockOpt::kKeepAlive; break;
-    case SockOption::kLingerMs: o = tcp::SockOpt::kLingerMs; break;
-    case SockOption::kNoDelay: o = tcp::SockOpt::kNoDelay; break;
-    case SockOption::kMaxSeg: o = tcp::SockOpt::kMaxSeg; break;
-    case SockOption::kKeepIdleMs: o = tcp::SockOpt::kKeepIdleMs; break;
-    case SockOption::kKeepIntvlMs: o = tcp::SockOpt::kKeepIntvlMs; break;
-    case SockOption::kKeepCnt: o = tcp::SockOpt::kKeepCnt; break;
-    default: return core::Err(SocketError::kNotSupported);
-  }
-  return map_tcp(tcp_->setsockopt(d->tcp, o, value));
+  auto o = tcp_option(opt);
+  if (!o) return core::Err(SocketError::kNotSupported);
+  return map_tcp(tcp_->setsockopt(d->tcp, *o, value));
 }
 
 core::Result<int64_t, SocketError> Sockets::getsockopt(int fd, SockOption opt) const {
   const Desc* d = get(fd);
   if (d == nullptr) return core::Err(SocketError::kBadDescriptor);
   if (d->type == SockType::kDgram) {
-    switch (opt) {
-      case SockOption::kRcvBuf: return stack_.udp().getsockopt(d->udp, UdpOpt::kRcvBuf);
-      case SockOption::kBroadcast: return stack_.udp().getsockopt(d->udp, UdpOpt::kBroadcast);
-      case SockOption::kReusePort: return stack_.udp().getsockopt(d->udp, UdpOpt::kReusePort);
-      case SockOption::kDontFragment: return stack_.udp().getsockopt(d->udp, UdpOpt::kDontFragment);
-      case SockOption::kTtl: return stack_.udp().getsockopt(d->udp, UdpOpt::kTtl);
-      case SockOption::kTos: return stack_.udp().getsockopt(d->udp, UdpOpt::kTos);
-      default: return core::Err(SocketError::kNotSupported);
-    }
+    auto o = udp_option(opt);
+    if (!o) return core::Err(SocketError::kNotSupported);
+    return stack_.udp().getsockopt(d->udp, *o);
   }
-  tcp::SockOpt o;
-  switch (opt) {
-    case SockOption::kRcvBuf: o = tcp::SockOpt::kRcvBuf; break;
-    case SockOption::kSndBuf: o = tcp::SockOpt::kSndBuf; break;
-    case SockOption::kKeepAlive: o = tcp::SockOpt::kKeepAlive; break;
-    case SockOption::kLingerMs: o = tcp::SockOpt::kLingerMs; break;
-    case SockOption::kNoDelay: o = tcp::SockOpt::kNoDelay; break;
-    case SockOption::kMaxSeg: o = tcp::SockOpt::kMaxSeg; break;
-    case SockOption::kKeepIdleMs: o = tcp::SockOpt::kKeepIdleMs; break;
-    case SockOption::kKeepIntvlMs: o = tcp::SockOpt::kKeepIntvlMs; break;
-    case SockOption::kKeepCnt: o = tcp::SockOpt::kKeepCnt; break;
-    default: return core::Err(SocketError::kNotSupported);
-  }
-  return map_tcp(tcp_->getsockopt(d->tcp, o));
+  auto o = tcp_option(opt);
+  if (!o) return core::Err(SocketError::kNotSupported);
+  return map_tcp(tcp_->getsockopt(d->tcp, *o));
 }
 
 std::optional<SocketError> Sockets::take_error(int fd) {
